@@ -1,0 +1,319 @@
+"""Reverse-mode differentiation: the backward walk over recorded nodes.
+
+The walk is iterative (no recursion, so a chain of 100,000 ops works) and
+runs each reachable node's backward once, after every node that consumes
+its output. Nodes are numbered as they are created, and an op is always
+created after its inputs, so taking pending nodes from a max-heap on that
+number gives exactly this order: when a node comes out, every consumer it
+has in the graph has already sent its gradient, summed into ``pending``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import tensor as tensor_module
+from .function import Node, freed_message
+from .grad_mode import _state as _grad_state
+from .tensor import Tensor
+
+Gradient = Any  # an ndarray, or a Tensor when the backward pass is recorded
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """``tensor.backward(...)``: accumulate gradients into the leaves' ``.grad``."""
+    if not tensor._requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {tensor.shape}) does not require grad: no input "
+            "of the ops that made it had requires_grad=True. Create the parameters with "
+            "Tensor(..., requires_grad=True), and do not compute the loss under no_grad()."
+        )
+    seed = _seed_gradient("backward", tensor, gradient, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    leaf_grads = _walk([tensor], [seed], retain_graph, create_graph)
+    for leaf, grad in leaf_grads.items():
+        _accumulate(leaf, grad)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, as tensors; ``.grad`` is untouched.
+
+    ``grad_outputs`` gives dL/d(output) for each output (needed for outputs
+    with more than one element). With ``create_graph=True`` the returned
+    gradients are themselves differentiable (Hessian-vector products,
+    gradient penalties). An input the outputs do not depend on raises,
+    unless ``allow_unused=True`` (its gradient is then None).
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs; "
+            "give one per output"
+        )
+    for position, tensor in enumerate(inputs):
+        if not isinstance(tensor, Tensor) or not tensor._requires_grad:
+            raise RuntimeError(
+                f"grad: input {position} does not require grad; only tensors with "
+                "requires_grad=True (or results computed from them) can be differentiated against"
+            )
+    seeds = []
+    for position, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
+        if not output._requires_grad:
+            raise RuntimeError(
+                f"grad: output {position} (shape {output.shape}) does not require grad; "
+                "it was not computed from any tensor with requires_grad=True"
+            )
+        seeds.append(_seed_gradient("grad", output, grad_output, create_graph))
+    if retain_graph is None:
+        retain_graph = create_graph
+
+    wanted_nodes = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
+    leaf_grads = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes)
+    results: list[Tensor | None] = []
+    for position, tensor in enumerate(inputs):
+        if tensor.grad_fn is None:
+            value = leaf_grads.get(tensor)
+        else:
+            value = wanted_nodes[tensor.grad_fn]
+        if value is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {position} (shape {tensor.shape}) was not used to compute "
+                    "the outputs; pass allow_unused=True to get None for it"
+                )
+            results.append(None)
+            continue
+        results.append(_as_result_tensor(value, tensor))
+    return tuple(results)
+
+
+def _as_result_tensor(value: Gradient, like: Tensor) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._from_op(np.array(value, dtype=like.dtype, copy=True), None)
+
+
+def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: bool) -> Gradient:
+    """dL/d(output) to start from: ones for a single element, else the given array."""
+    if gradient is None:
+        if output.size != 1:
+            raise RuntimeError(
+                f"{caller}: the output has shape {output.shape}, so it needs a gradient: "
+                f"pass gradient=<array of shape {output.shape}> holding dL/d(output) "
+                "(np.ones(shape) gives the gradient of its sum), or reduce the output to "
+                "one element first with .sum() or .mean()"
+            )
+        seed = np.array(1.0, dtype=output.dtype).reshape(output.shape)
+    else:
+        if isinstance(gradient, Tensor):
+            if create_graph:
+                seed_tensor = gradient
+                if seed_tensor.shape != output.shape:
+                    raise _seed_shape_error(caller, output, seed_tensor.shape)
+                return seed_tensor
+            gradient = gradient._data
+        seed = np.array(gradient, dtype=output.dtype, copy=True)  # never the caller's array
+        if seed.shape != output.shape:
+            raise _seed_shape_error(caller, output, seed.shape)
+    return Tensor._from_op(seed, None) if create_graph else seed
+
+
+def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> RuntimeError:
+    return RuntimeError(
+        f"{caller}: gradient has shape {shape} but the output has shape {output.shape}; "
+        "the gradient must have the output's shape"
+    )
+
+
+def _walk(
+    roots: list[Tensor],
+    seeds: list[Gradient],
+    retain_graph: bool,
+    create_graph: bool,
+    wanted_nodes: dict[Node, Gradient] | None = None,
+) -> dict[Tensor, Gradient]:
+    """Run every reachable node's backward once, consumers first; return the leaves' gradients.
+
+    ``wanted_nodes`` maps nodes whose output gradient the caller wants (for
+    ``grad()``) to None; the walk fills in their gradients.
+    """
+    leaf_grads: dict[Tensor, Gradient] = {}
+    pending: dict[Node, Gradient] = {}  # the gradient summed so far for each node's output
+    queue: list[tuple[int, Node]] = []  # max-heap on creation order (sequence numbers negated)
+    for root, seed in zip(roots, seeds):
+        node = root.grad_fn
+        if node is None:
+            leaf_grads[root] = leaf_grads[root] + seed if root in leaf_grads else seed
+        elif node in pending:
+            pending[node] = pending[node] + seed
+        else:
+            pending[node] = seed
+            heapq.heappush(queue, (-node.sequence, node))
+
+    previous_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        while queue:
+            node = heapq.heappop(queue)[1]
+            grad = pending.pop(node)
+            if node._hooks is not None or node._retained is not None:
+                grad = _run_output_hooks(node, grad)
+            if wanted_nodes is not None and node in wanted_nodes:
+                wanted_nodes[node] = grad
+            if node._freed:
+                raise RuntimeError(freed_message(node))
+            if node._clock < tensor_module.data_clock[0]:  # some .data was assigned since
+                node.check_versions()
+            if create_graph:
+                input_grads = _recorded_backward(node, grad)
+            else:
+                input_grads = node.function.backward(node, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            parents = node.parents
+            if len(input_grads) != len(parents):
+                raise RuntimeError(_arity_message(node, len(input_grads)))
+            if not retain_graph:
+                node.release()
+            for parent, parent_grad in zip(parents, input_grads):
+                if parent is None or parent_grad is None:
+                    continue
+                if parent_grad.shape != parent._data.shape:
+                    parent_grad = _sum_to_input_shape(parent_grad, parent._data.shape, node)
+                parent_node = parent.grad_fn
+                if parent_node is None:
+                    if parent in leaf_grads:
+                        leaf_grads[parent] = leaf_grads[parent] + parent_grad
+                    else:
+                        leaf_grads[parent] = parent_grad
+                elif parent_node in pending:
+                    pending[parent_node] = pending[parent_node] + parent_grad
+                else:
+                    pending[parent_node] = parent_grad
+                    heapq.heappush(queue, (-parent_node.sequence, parent_node))
+    finally:
+        _grad_state.enabled = previous_mode
+
+    for leaf, grad in leaf_grads.items():
+        if leaf._hooks:
+            leaf_grads[leaf] = _apply_hooks(leaf._hooks, grad)
+    return leaf_grads
+
+
+def _recorded_backward(node: Node, grad: Tensor) -> Any:
+    """Run ``node``'s backward on Tensors, so that the backward pass is itself recorded."""
+    plain_saved = node.saved
+    node.saved = node.saved_tensors()
+    try:
+        return node.function.backward(node, grad)
+    except TypeError as error:
+        if "ufunc" not in str(error):
+            raise
+        raise TypeError(
+            f"{node.name}: create_graph=True runs backward on Tensors, but this backward "
+            f"called a numpy function on one ({error}). Write the backward with operators "
+            "and Tensor methods to make it differentiable."
+        ) from error
+    finally:
+        node.saved = plain_saved
+
+
+def _arity_message(node: Node, count: int) -> str:
+    return (
+        f"{node.name}.backward returned {count} gradients but the op has "
+        f"{len(node.parents)} positional inputs; return one per input (None where an "
+        "input has no gradient)"
+    )
+
+
+def _run_output_hooks(node: Node, grad: Gradient) -> Gradient:
+    if node._hooks:
+        grad = _apply_hooks(node._hooks, grad)
+    if node._retained is not None:
+        tensor = node._retained()
+        if tensor is not None:
+            _accumulate(tensor, grad)
+    return grad
+
+
+def _apply_hooks(hooks: list, grad: Gradient) -> Gradient:
+    for hook in list(hooks):
+        replaced = hook(grad)
+        if replaced is not None:
+            if replaced.shape != grad.shape:
+                raise RuntimeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
+                    f"shape {replaced.shape} for a tensor of shape {grad.shape}"
+                )
+            grad = replaced
+    return grad
+
+
+def _accumulate(tensor: Tensor, grad: Gradient) -> None:
+    """``tensor.grad += grad`` as an ndarray of the tensor's dtype (a fresh copy first)."""
+    if isinstance(grad, Tensor):
+        grad = grad._data
+    if tensor.grad is None:
+        if grad.dtype == tensor._data.dtype:
+            tensor.grad = grad.copy()
+        else:
+            tensor.grad = grad.astype(tensor._data.dtype)
+    else:
+        tensor.grad += grad
+
+
+def _sum_to_input_shape(grad: Gradient, shape: tuple[int, ...], node: Node) -> Gradient:
+    """Sum a broadcast gradient back to an input's ``shape`` (works on arrays and Tensors)."""
+    try:
+        return sum_to_shape(grad, shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
+            f"of shape {shape}; it must have the input's shape (or broadcast to it)"
+        ) from None
+
+
+def sum_to_shape(grad: Gradient, shape: tuple[int, ...]) -> Gradient:
+    """The sum of ``grad`` over the axes that broadcasting added or stretched to reach it.
+
+    Raises ValueError when ``shape`` does not broadcast to ``grad.shape``.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = len(grad.shape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {grad.shape} to {shape}")
+    if grad.shape[lead:] == shape:  # only leading axes were added (a bias, say)
+        return grad.sum(axis=tuple(range(lead)))
+    axes = list(range(lead))
+    for axis, size in enumerate(shape):
+        grad_size = grad.shape[lead + axis]
+        if size == 1 and grad_size != 1:
+            axes.append(lead + axis)
+        elif size != grad_size:
+            raise ValueError(f"cannot sum shape {grad.shape} to {shape}")
+    return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)

@@ -1,0 +1,696 @@
+"""The table of ops: each forward beside its backward.
+
+Read it like a table of derivatives. ``forward`` works on ndarrays;
+``backward`` receives dL/d(output) and returns dL/d(input) for each
+positional input. Broadcast inputs need no care here: the engine sums each
+gradient back to its input's shape.
+
+Every backward is written with operators and methods that ndarrays and
+Tensors share (``+ * @ .sum() .reshape() .T``), plus the few helpers below
+that dispatch on the type. The same formula therefore serves the ordinary
+backward pass on ndarrays (no overhead) and, with ``create_graph=True``, a
+recorded backward on Tensors whose gradients can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .function import Function, ShapeError
+from .graph import sum_to_shape
+from .tensor import Tensor
+
+# --------------------------------------------------------------------------
+# Helpers that work on ndarrays (first-order backward) and Tensors (recorded).
+
+
+def _value(x: Any) -> Any:
+    """The plain values of ``x``: for masks and other constants of backward."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def _where(condition: np.ndarray, x: Any, y: Any) -> Any:
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return Where.apply(x, y, condition=condition)
+    return np.where(condition, x, y)
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(x, Tensor):
+        return BroadcastTo.apply(x, shape=shape)
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
+def _scatter_add(grad: Any, index: Any, shape: tuple[int, ...], basic: bool) -> Any:
+    """A zero array of ``shape`` with ``grad`` added at ``index`` (repeats accumulate)."""
+    if isinstance(grad, Tensor):
+        return IndexAdd.apply(grad, index=index, shape=shape, basic=basic)
+    out = np.zeros(shape, dtype=grad.dtype)
+    if basic:  # slices and integers never select an element twice
+        out[index] = grad
+    else:
+        np.add.at(out, index, grad)
+    return out
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes kept as 1 (the keepdims shape)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = [a + len(shape) if a < 0 else a for a in axes]
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements each reduced value summarises."""
+    kept = _reduced_shape(shape, axis)
+    return int(np.prod(shape)) // max(int(np.prod(kept)), 1) if shape else 1
+
+
+# --------------------------------------------------------------------------
+# Arithmetic
+
+
+class Add(Function):
+    name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    name = "sub"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Mul(Function):
+    name = "mul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    name = "div"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        grad_a = grad / b  # d(a/b)/da = 1/b
+        grad_b = -grad_a * a / b if ctx.needs_input_grad[1] else None  # d/db = -a/b^2
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """a ** b: d/da = b a^(b-1); d/db = a^b log(a), taken as 0 where a = 0 and b >= 0."""
+
+    name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = np.power(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, y = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:
+            zero_base = (_value(a) == 0) & (_value(b) >= 0)
+            grad_b = grad * y * _log(_where(zero_base, 1.0, a))
+        return grad_a, grad_b
+
+
+def _matmul_shape_error(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> ShapeError:
+    if len(a_shape) == 0 or len(b_shape) == 0:
+        return ShapeError(
+            f"matmul: shapes {a_shape} and {b_shape}: both operands need at least one "
+            "dimension (use * for a product with a scalar)"
+        )
+    inner_a = a_shape[-1]
+    inner_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+    if inner_a != inner_b:
+        return ShapeError(
+            f"matmul: shapes {a_shape} and {b_shape} are not aligned: {inner_a} (last dim "
+            f"of the first) != {inner_b} ({'second-to-last' if len(b_shape) > 1 else 'only'} "
+            "dim of the second)"
+        )
+    return ShapeError(
+        f"matmul: shapes {a_shape} and {b_shape}: the batch dimensions "
+        f"{a_shape[:-2]} and {b_shape[:-2]} cannot be broadcast together"
+    )
+
+
+class MatMul(Function):
+    """a @ b: dL/da = g b^T, dL/db = a^T g (1-D operands promoted as numpy does)."""
+
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise _matmul_shape_error(np.shape(a), np.shape(b)) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        # Promote 1-D operands to matrices as matmul did, then undo it.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        out_shape = grad.shape + (1,) if b.ndim == 1 else grad.shape
+        if a.ndim == 1:
+            out_shape = out_shape[:-1] + (1,) + out_shape[-1:]
+        grad2 = grad.reshape(out_shape)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = sum_to_shape(grad2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = sum_to_shape(a2.swapaxes(-1, -2) @ grad2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Maximum(Function):
+    """Elementwise max; at ties each input gets half the gradient (PyTorch)."""
+
+    name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        a, b = _value(a), _value(b)
+        share_a = (a > b) + 0.5 * (a == b)
+        return grad * share_a, grad * (1.0 - share_a)
+
+
+class Minimum(Function):
+    """Elementwise min; at ties each input gets half the gradient (PyTorch)."""
+
+    name = "minimum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        a, b = _value(a), _value(b)
+        share_a = (a < b) + 0.5 * (a == b)
+        return grad * share_a, grad * (1.0 - share_a)
+
+
+class Where(Function):
+    """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
+
+    name = "where"
+
+    @staticmethod
+    def forward(ctx, a, b, condition):
+        ctx.condition = condition
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        condition = ctx.condition
+        return grad * condition, grad * ~condition
+
+
+# --------------------------------------------------------------------------
+# Elementwise functions
+
+
+class Exp(Function):
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * y  # exp' = exp
+
+
+class Log(Function):
+    name = "log"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / x
+
+
+class Sqrt(Function):
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad / (2.0 * y)
+
+
+class Abs(Function):
+    """|x|; its derivative sign(x) is 0 at 0 (PyTorch)."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * np.sign(_value(x))
+
+
+class Clip(Function):
+    """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds included)."""
+
+    name = "clip"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        y = np.clip(x, lo, hi)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        return grad * (_value(x) == _value(y))
+
+
+class Tanh(Function):
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * (1.0 - y * y)  # tanh' = 1 - tanh^2
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * y * (1.0 - y)  # sigma' = sigma (1 - sigma)
+
+
+class Relu(Function):
+    """max(0, x); relu'(0) = 0 (PyTorch)."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * (_value(x) > 0)
+
+
+class LeakyRelu(Function):
+    """x for x > 0, slope * x otherwise; the derivative at 0 is slope (PyTorch)."""
+
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, slope * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * np.where(_value(x) > 0, 1.0, ctx.slope).astype(grad.dtype, copy=False)
+
+
+class Softmax(Function):
+    """y = e^(x - max) / sum e^(x - max); dL/dx = y (g - sum(g y))."""
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x); dL/dx = g - softmax(x) sum(g)."""
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad - _exp(y) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------
+# Reductions
+
+
+class Sum(Function):
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.shape = x.shape
+        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.kept_shape is not None:
+            grad = grad.reshape(ctx.kept_shape)
+        return _broadcast_to(grad, ctx.shape)
+
+
+class Mean(Function):
+    name = "mean"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.shape = x.shape
+        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
+        ctx.count = _reduced_count(x.shape, axis)
+        return x.mean(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.kept_shape is not None:
+            grad = grad.reshape(ctx.kept_shape)
+        return _broadcast_to(grad / ctx.count, ctx.shape)
+
+
+class Var(Function):
+    """Variance with ``ddof``; dL/dx = g * 2 (x - mean) / (n - ddof)."""
+
+    name = "var"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims, ddof):
+        ctx.save_for_backward(x)
+        ctx.axis = axis
+        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
+        ctx.scale = 2.0 / (_reduced_count(x.shape, axis) - ddof)
+        return x.var(axis=axis, keepdims=keepdims, ddof=ddof)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        if ctx.kept_shape is not None:
+            grad = grad.reshape(ctx.kept_shape)
+        return grad * (x - x.mean(axis=ctx.axis, keepdims=True)) * ctx.scale
+
+
+def _extremum_forward(ctx, reduce, x, axis, keepdims):
+    extremum = reduce(x, axis=axis, keepdims=True)
+    ctx.save_for_backward(x)
+    ctx.extremum = extremum
+    ctx.axis = axis
+    ctx.keepdims = keepdims
+    return extremum if keepdims else np.squeeze(extremum, axis=axis)
+
+
+def _extremum_backward(ctx, grad):
+    """Tied extrema share the gradient evenly (PyTorch)."""
+    (x,) = ctx.saved
+    if not ctx.keepdims:
+        grad = grad.reshape(ctx.extremum.shape)
+    chosen = _value(x) == ctx.extremum
+    return grad * (chosen / chosen.sum(axis=ctx.axis, keepdims=True))
+
+
+class Max(Function):
+    name = "max"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        return _extremum_forward(ctx, np.max, x, axis, keepdims)
+
+    backward = staticmethod(_extremum_backward)
+
+
+class Min(Function):
+    name = "min"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        return _extremum_forward(ctx, np.min, x, axis, keepdims)
+
+    backward = staticmethod(_extremum_backward)
+
+
+# --------------------------------------------------------------------------
+# Shapes and indexing
+
+
+class Reshape(Function):
+    name = "reshape"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Transpose(Function):
+    name = "transpose"
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.inverse = None if axes is None else tuple(np.argsort(axes))
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(ctx.inverse)
+
+
+class BroadcastTo(Function):
+    name = "broadcast_to"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return _broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to_shape(grad, ctx.shape)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True for ints, slices, None and Ellipsis: indexing that never repeats an element."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        part is None
+        or part is Ellipsis
+        or isinstance(part, slice)
+        or (isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_)))
+        for part in parts
+    )
+
+
+def _plain_index(index: Any) -> Any:
+    """Tensors used as indices become their arrays."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(part) for part in index)
+    if isinstance(index, Tensor):
+        return index._data.astype(np.intp)
+    return index
+
+
+class GetItem(Function):
+    """x[index] for slices, integer arrays (repeats accumulate) and boolean masks."""
+
+    name = "getitem"
+
+    @staticmethod
+    def forward(ctx, x, index):
+        index = _plain_index(index)
+        ctx.index = index
+        ctx.shape = x.shape
+        ctx.basic = _is_basic_index(index)
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _scatter_add(grad, ctx.index, ctx.shape, ctx.basic)
+
+
+class IndexAdd(Function):
+    """The adjoint of indexing: zeros of ``shape`` with ``x`` added at ``index``."""
+
+    name = "index_add"
+
+    @staticmethod
+    def forward(ctx, x, index, shape, basic):
+        ctx.index = index
+        return _scatter_add(x, index, shape, basic)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]
+
+
+class Concatenate(Function):
+    name = "concatenate"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        out = np.concatenate(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
+        ctx.bounds = np.cumsum([0] + [np.shape(a)[ctx.axis] for a in arrays])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.axis
+        bounds = ctx.bounds
+        return tuple(
+            grad[before + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:])
+        )
+
+
+class Stack(Function):
+    name = "stack"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        out = np.stack(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
+        ctx.count = len(arrays)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.axis
+        return tuple(grad[before + (i,)] for i in range(ctx.count))

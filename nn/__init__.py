@@ -1,0 +1,1 @@
+"""nn: modules, losses, optimizers and the training workflow, built on autograd_mini."""

@@ -1,0 +1,56 @@
+"""Strategies and checks shared by the tests: adding an op's test costs a table row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograd_mini import Tensor
+from autograd_mini.testing import assert_gradients_match
+
+
+def floats(lo: float = -5.0, hi: float = 5.0, away_from: float | None = None, margin: float = 0.05):
+    """Finite float64 values in [lo, hi], optionally at least ``margin`` from a kink."""
+    values = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    if away_from is not None:
+        values = values.filter(lambda v: abs(v - away_from) > margin)
+    return values
+
+
+def arrays(shape, elements=None, unique: bool = False):
+    return hnp.arrays(
+        np.float64, shape, elements=floats() if elements is None else elements, unique=unique
+    )
+
+
+def spaced_arrays(shape, spacing: float = 0.05):
+    """Arrays whose entries differ pairwise by more than ``spacing`` (no ties, no near-ties)."""
+    size = int(np.prod(shape))
+    return st.permutations(range(size)).flatmap(
+        lambda order: arrays((size,), floats(-0.01, 0.01)).map(
+            lambda jitter: ((np.array(order) - size / 2) * (3 * spacing) + jitter).reshape(shape)
+        )
+    )
+
+
+def leaf(array: np.ndarray) -> Tensor:
+    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+def check_forward_and_gradients(
+    op: Callable[..., Tensor],
+    reference: Callable[..., np.ndarray],
+    *arrays_in: np.ndarray,
+    rtol: float = 1e-12,
+) -> None:
+    """The op's values equal numpy's; its gradients pass the documents' 1e-7 check."""
+    tensors = [leaf(a) for a in arrays_in]
+    expected = reference(*[np.array(a, dtype=np.float64) for a in arrays_in])
+    actual = op(*tensors)
+    assert actual.shape == np.shape(expected)
+    assert actual.dtype == np.float64
+    np.testing.assert_allclose(actual.data, expected, rtol=rtol, atol=1e-12)
+    assert_gradients_match(op, *tensors)
