@@ -71,6 +71,7 @@ class Node:
     _output: weakref.ref | None = None  # the output tensor, when forward saved anything
     _output_array: np.ndarray | None = None
     _freed = False
+    _observed = False  # True once a hook or retain_grad() watches the output's gradient
     _hooks: list | None = None
     _retained: weakref.ref | None = None
 
@@ -137,20 +138,15 @@ class Node:
                 if output is not None and output._version > self._clock:
                     raise RuntimeError(_modified_message(self, "its output", output))
 
-    def release(self) -> None:
-        """Free what forward saved; a later backward through this node raises."""
-        self.saved = None
-        self._arrays = self._inputs = ()
-        self.__dict__.clear()
-        self._freed = True
-
     # ------------------------------------------------------ the output's hooks
     def retain_output(self, tensor: Tensor) -> None:
         self._retained = weakref.ref(tensor)
+        self._observed = True
 
     def output_hooks(self) -> list:
         if self._hooks is None:
             self._hooks = []
+            self._observed = True
         return self._hooks
 
 
@@ -207,19 +203,28 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **options: Any) -> Tensor:
         """Run the op on ``args`` and record it in the graph when some input requires grad."""
-        arrays = [arg._data if isinstance(arg, Tensor) else arg for arg in args]
-        parents = None
-        if _grad_state.enabled:
-            for arg in args:
-                if isinstance(arg, Tensor) and arg._requires_grad:
-                    parents = tuple(
-                        [a if isinstance(a, Tensor) and a._requires_grad else None for a in args]
-                    )
-                    break
-        if parents is None:
-            ctx = ForwardContext(len(args))
+        # One explicit loop: faster than comprehensions on Python < 3.12, and this runs per op.
+        arrays = []
+        parents = []
+        needs = []
+        record = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg._data)
+                if arg._requires_grad:
+                    record = True
+                    parents.append(arg)
+                    needs.append(True)
+                    continue
+            else:
+                arrays.append(arg)
+            parents.append(None)
+            needs.append(False)
+        if record and _grad_state.enabled:
+            ctx = Node(cls, tuple(parents), tuple(needs), args, arrays)
         else:
-            ctx = Node(cls, parents, tuple([p is not None for p in parents]), args, arrays)
+            record = False
+            ctx = ForwardContext(len(args))
         try:
             out = cls.forward(ctx, *arrays, **options)
         except ShapeError:
@@ -228,7 +233,7 @@ class Function:
             raise type(error)(describe_failure(cls.name, arrays, error)) from None
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_output(cls, out)
-        if parents is None:
+        if not record:
             return Tensor._from_op(out, None)
         result = Tensor._from_op(out, ctx)
         if ctx.saved:  # version checks and create_graph need to find the output

@@ -180,7 +180,7 @@ def _walk(
         while queue:
             node = heapq.heappop(queue)[1]
             grad = pending.pop(node)
-            if node._hooks is not None or node._retained is not None:
+            if node._observed:
                 grad = _run_output_hooks(node, grad)
             if wanted_nodes is not None and node in wanted_nodes:
                 wanted_nodes[node] = grad
@@ -197,8 +197,11 @@ def _walk(
             parents = node.parents
             if len(input_grads) != len(parents):
                 raise RuntimeError(_arity_message(node, len(input_grads)))
-            if not retain_graph:
-                node.release()
+            if not retain_graph:  # free what forward saved; a second pass will raise
+                node.saved = None
+                node._arrays = node._inputs = ()
+                node.__dict__.clear()
+                node._freed = True
             for parent, parent_grad in zip(parents, input_grads):
                 if parent is None or parent_grad is None:
                     continue

@@ -437,8 +437,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        y = e / e.sum(axis=axis, keepdims=True)
+        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        y = e / np.add.reduce(e, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -456,8 +456,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -472,20 +472,24 @@ class LogSoftmax(Function):
 # Reductions
 
 
+def _with_kept_dims(grad: Any, ctx: Any) -> Any:
+    """A reduction's gradient reshaped as if it had been computed with keepdims=True."""
+    if ctx.keepdims or ctx.axis is None:  # a 0-d gradient broadcasts as it is
+        return grad
+    return grad.reshape(_reduced_shape(ctx.shape, ctx.axis))
+
+
 class Sum(Function):
     name = "sum"
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.shape = x.shape
-        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
-        return x.sum(axis=axis, keepdims=keepdims)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # x.sum() minus a Python layer
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.kept_shape is not None:
-            grad = grad.reshape(ctx.kept_shape)
-        return _broadcast_to(grad, ctx.shape)
+        return _broadcast_to(_with_kept_dims(grad, ctx), ctx.shape)
 
 
 class Mean(Function):
@@ -493,16 +497,13 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.shape = x.shape
-        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
-        ctx.count = _reduced_count(x.shape, axis)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return x.mean(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.kept_shape is not None:
-            grad = grad.reshape(ctx.kept_shape)
-        return _broadcast_to(grad / ctx.count, ctx.shape)
+        count = _reduced_count(ctx.shape, ctx.axis)
+        return _broadcast_to(_with_kept_dims(grad, ctx) / count, ctx.shape)
 
 
 class Var(Function):
@@ -513,17 +514,14 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims, ddof):
         ctx.save_for_backward(x)
-        ctx.axis = axis
-        ctx.kept_shape = None if keepdims else _reduced_shape(x.shape, axis)
-        ctx.scale = 2.0 / (_reduced_count(x.shape, axis) - ddof)
+        ctx.shape, ctx.axis, ctx.keepdims, ctx.ddof = x.shape, axis, keepdims, ddof
         return x.var(axis=axis, keepdims=keepdims, ddof=ddof)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        if ctx.kept_shape is not None:
-            grad = grad.reshape(ctx.kept_shape)
-        return grad * (x - x.mean(axis=ctx.axis, keepdims=True)) * ctx.scale
+        scale = 2.0 / (_reduced_count(ctx.shape, ctx.axis) - ctx.ddof)
+        return _with_kept_dims(grad, ctx) * (x - x.mean(axis=ctx.axis, keepdims=True)) * scale
 
 
 def _extremum_forward(ctx, reduce, x, axis, keepdims):
