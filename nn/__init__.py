@@ -1,1 +1,42 @@
-"""nn: modules, losses, optimizers and the training workflow, built on autograd_mini."""
+"""nn: modules, losses, optimizers and the training workflow, built on autograd_mini.
+
+A reader who knows the course notes finds each equation in one place:
+layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
+``dropout.py``, losses and the L2 term in ``losses.py``, the fused ops with
+their closed-form backward in ``fused.py``, optimizers in ``optim/``.
+"""
+
+from . import functional, init, optim, utils
+from .dropout import Dropout
+from .io import load, load_optimizer_state, save
+from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, l2_penalty
+from .module import Module, Parameter, Sequential
+from .normalization import BatchNorm1d
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+    "l2_penalty",
+    "load",
+    "load_optimizer_state",
+    "optim",
+    "save",
+    "utils",
+]

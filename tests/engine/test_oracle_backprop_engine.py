@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from autograd_mini import Tensor
 
-from .helpers import arrays, floats
-from .oracles.backprop import cat_network_gradients, logistic_regression_gradients
+from ..helpers import arrays, floats
+from ..oracles.backprop import cat_network_gradients, logistic_regression_gradients
 
 
 def binary_cross_entropy(a: Tensor, y: np.ndarray) -> Tensor:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import Tensor
 
-from .helpers import arrays, floats
+from ..helpers import arrays, floats
 
 
 def test_each_op_records_one_node_with_its_inputs():

@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 import autograd_mini as am
 from autograd_mini.testing import broadcastable_shapes
 
-from .helpers import arrays, check_forward_and_gradients, floats, spaced_arrays
+from ..helpers import arrays, check_forward_and_gradients, floats, spaced_arrays
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
@@ -37,8 +37,10 @@ UNARY = [
     ("log", lambda x: x.log(), np.log, floats(0.1, 10)),
     ("sqrt", lambda x: x.sqrt(), np.sqrt, floats(0.1, 10)),
     ("abs", lambda x: x.abs(), np.abs, floats(away_from=0.0)),
-    ("tanh", lambda x: x.tanh(), np.tanh, floats()),
-    ("sigmoid", lambda x: x.sigmoid(), _stable_sigmoid_reference, floats(-10, 10)),
+    # saturated tanh/sigmoid (f near 1, slope tiny) is where finite differences lose
+    # digits to rounding, not where the engine is wrong: keep to the responsive range
+    ("tanh", lambda x: x.tanh(), np.tanh, floats(-3, 3)),
+    ("sigmoid", lambda x: x.sigmoid(), _stable_sigmoid_reference, floats(-6, 6)),
     ("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), floats(away_from=0.0)),
     (
         "leaky_relu",

@@ -1,0 +1,109 @@
+"""Shared by the benchmarks: interleaved timing and the hand-written numpy baselines."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+# One BLAS thread: small matrices gain nothing from threads, and timings get steadier.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+
+Params = list[tuple[np.ndarray, np.ndarray]]
+
+
+def compare(
+    baseline: Callable[[], object], candidate: Callable[[], object], rounds: int, per_round: int
+) -> tuple[float, float]:
+    """Median seconds per call of each, timed in alternating rounds so drift hits both alike."""
+    for step in (baseline, candidate):
+        for _ in range(per_round):
+            step()
+    times = np.empty((rounds, 2))
+    for r in range(rounds):
+        for column, step in enumerate((baseline, candidate)):
+            start = time.perf_counter()
+            for _ in range(per_round):
+                step()
+            times[r, column] = (time.perf_counter() - start) / per_round
+    baseline_time, candidate_time = np.median(times, axis=0)
+    return float(baseline_time), float(candidate_time)
+
+
+def make_mlp(sizes: list[int], rng: np.random.Generator) -> Params:
+    """He-initialised (W, b) pairs, W of shape (n_out, n_in) as in the documents."""
+    return [
+        (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in), np.zeros(n_out))
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def copy_params(params: Params) -> Params:
+    return [(w.copy(), b.copy()) for w, b in params]
+
+
+def numpy_mlp_gradients(params: Params, x: np.ndarray, y_onehot: np.ndarray):
+    """Loss and [(dW, db)] of a ReLU MLP with softmax cross-entropy, by the delta recipe."""
+    activations, pre_activations = [x], []
+    a = x
+    for layer, (w, b) in enumerate(params):
+        z = a @ w.T + b
+        pre_activations.append(z)
+        a = np.maximum(z, 0) if layer < len(params) - 1 else z
+        activations.append(a)
+    z = pre_activations[-1]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    y_hat = e / e.sum(axis=1, keepdims=True)
+    m = x.shape[0]
+    loss = -np.sum(y_onehot * np.log(y_hat)) / m
+    delta = (y_hat - y_onehot) / m  # delta^[L] = A^[L] - Y (softmax + cross-entropy)
+    grads = [None] * len(params)
+    for layer in range(len(params) - 1, -1, -1):
+        w, _ = params[layer]
+        grads[layer] = (delta.T @ activations[layer], delta.sum(axis=0))
+        if layer > 0:  # delta^[l] = W^[l+1]T delta^[l+1] o g'(z^[l])
+            delta = (delta @ w) * (pre_activations[layer - 1] > 0)
+    return loss, grads
+
+
+def numpy_sgd_step(params: Params, x, y_onehot, lr=0.1):
+    def step():
+        loss, grads = numpy_mlp_gradients(params, x, y_onehot)
+        for (w, b), (grad_w, grad_b) in zip(params, grads):
+            w -= lr * grad_w
+            b -= lr * grad_b
+        return loss
+
+    return step
+
+
+def numpy_adam_step(params: Params, x, y_onehot, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    moments = [[np.zeros_like(p) for p in layer for _ in (0, 1)] for layer in params]
+    t = [0]
+
+    def step():
+        loss, grads = numpy_mlp_gradients(params, x, y_onehot)
+        t[0] += 1
+        for layer, ((w, b), (grad_w, grad_b)) in enumerate(zip(params, grads)):
+            for index, (p, g) in enumerate(((w, grad_w), (b, grad_b))):
+                m, v = moments[layer][2 * index], moments[layer][2 * index + 1]
+                m *= beta1
+                m += (1 - beta1) * g
+                v *= beta2
+                v += (1 - beta2) * g * g
+                p -= lr * (m / (1 - beta1 ** t[0])) / (np.sqrt(v / (1 - beta2 ** t[0])) + eps)
+        return loss
+
+    return step
+
+
+def report(rows: list[tuple[str, float, float, str]]) -> None:
+    print(f"{'benchmark':50s} {'numpy':>10s} {'ours':>10s} {'ratio':>7s} {'target':>8s}")
+    for name, numpy_time, our_time, target in rows:
+        print(
+            f"{name:50s} {numpy_time * 1e6:8.1f}us {our_time * 1e6:8.1f}us "
+            f"{our_time / numpy_time:6.2f}x {target:>8s}"
+        )

@@ -1,0 +1,200 @@
+"""The functional forms of nn's layers and losses: ``nn.functional.linear(x, w, b)``, ...
+
+Modules call these; they check their inputs and say what is wrong in terms
+of the op and the shapes, then run one fused op from ``nn.fused`` or a few
+Tensor operators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor, as_tensor
+from autograd_mini import functions as _functions
+
+from . import fused
+from .init import as_generator
+
+# Activations are Tensor methods; these are their functional names.
+relu = _functions.relu
+leaky_relu = _functions.leaky_relu
+sigmoid = _functions.sigmoid
+tanh = _functions.tanh
+softmax = _functions.softmax
+log_softmax = _functions.log_softmax
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b; x of shape (..., in), W of shape (out, in), b of shape (out,)."""
+    return fused.Linear.apply(as_tensor(x), weight, bias)
+
+
+def dropout(
+    x: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    rng: Any = None,
+    mask: np.ndarray | None = None,
+) -> Tensor:
+    """Inverted dropout: zero each entry with probability ``p``, scale the rest by 1/(1 - p).
+
+    ``keep_prob = 1 - p``; the expected value of every entry is unchanged, so
+    nothing needs rescaling at test time (001 section 5). ``mask`` (True =
+    keep) fixes which entries are kept, for checks against hand computations.
+    Identity when not training or when ``p == 0``.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p is the drop probability and must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep_prob = 1.0 - p
+    if mask is None:
+        mask = as_generator(rng).random(x.shape) >= p
+    elif np.shape(mask) != x.shape:
+        raise ValueError(f"dropout: mask of shape {np.shape(mask)} for input of shape {x.shape}")
+    return x * (np.asarray(mask, dtype=x.dtype) / keep_prob)
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: Tensor,
+    bias: Tensor,
+    training: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each feature (axis 1) of x, of shape (m, C) or (m, C, L), then scale and shift.
+
+    Training: batch mean and biased variance; the running estimates become
+    ``(1 - momentum) * running + momentum * batch`` (unbiased variance), in
+    place. Evaluation: the running estimates instead of the batch's.
+    """
+    x = as_tensor(x)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: input must have shape (m, C) or (m, C, L), got {x.shape}")
+    channels = weight.shape[0]
+    if x.shape[1] != channels:
+        raise ValueError(
+            f"batch_norm: input of shape {x.shape} has {x.shape[1]} features on axis 1, "
+            f"but the layer has {channels}"
+        )
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    param_shape = (channels,) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.size // channels
+        if count < 2:
+            raise ValueError(
+                f"batch_norm: training needs more than one value per feature, got input of "
+                f"shape {x.shape}; use a larger batch or call .eval()"
+            )
+        mean = x.data.mean(axis=axes, keepdims=True)
+        var = x.data.var(axis=axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            running_mean *= 1.0 - momentum
+            running_mean += momentum * mean.reshape(running_mean.shape)
+            running_var *= 1.0 - momentum
+            running_var += momentum * var.reshape(running_var.shape) * count / (count - 1)
+        return fused.BatchNorm.apply(
+            x, weight, bias, mean=mean, var=var, eps=eps, axes=axes, param_shape=param_shape
+        )
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+    inv_std = 1.0 / np.sqrt(running_var.reshape(param_shape) + eps)
+    return (x - running_mean.reshape(param_shape)) * (weight.reshape(param_shape) * inv_std) + (
+        bias.reshape(param_shape)
+    )
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in fused.REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {fused.REDUCTIONS}, got {reduction!r}")
+
+
+def _same_shape_target(op: str, prediction: Tensor, target: Any) -> Any:
+    target_values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if target_values.shape != prediction.shape:
+        raise ValueError(
+            f"{op}: target of shape {target_values.shape} does not match the input of shape "
+            f"{prediction.shape}; give one target per prediction (reshape y to {prediction.shape})"
+        )
+    if isinstance(target, Tensor):
+        return target
+    return target_values.astype(prediction.dtype, copy=False)
+
+
+def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean (or sum) of (prediction - target)^2 over all elements."""
+    _check_reduction("mse_loss", reduction)
+    prediction = as_tensor(prediction)
+    target = _same_shape_target("mse_loss", prediction, target)
+    return fused.SquaredError.apply(prediction, target, reduction=reduction)
+
+
+def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """-[y log p + (1 - y) log(1 - p)] for probabilities p in [0, 1] (logs clamped at -100)."""
+    _check_reduction("binary_cross_entropy", reduction)
+    probs = as_tensor(probs)
+    target = _same_shape_target("binary_cross_entropy", probs, target)
+    if probs.size and (probs.data.min() < 0 or probs.data.max() > 1):
+        raise ValueError(
+            "binary_cross_entropy: inputs must be probabilities in [0, 1]; for raw scores "
+            "(logits) use binary_cross_entropy_with_logits, which is also more stable"
+        )
+    return fused.BinaryCrossEntropy.apply(probs, target, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Any, reduction: str = "mean"
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(logits), computed stably for logits of any size."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    logits = as_tensor(logits)
+    target = _same_shape_target("binary_cross_entropy_with_logits", logits, target)
+    return fused.BinaryCrossEntropyWithLogits.apply(logits, target, reduction=reduction)
+
+
+def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of logits (m, classes) against class labels (m,) or
+    one-hot / probability targets (m, classes). "mean" divides by m."""
+    _check_reduction("cross_entropy", reduction)
+    logits = as_tensor(logits)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"cross_entropy: logits must have shape (batch, classes), got {logits.shape}"
+        )
+    m, classes = logits.shape
+    if isinstance(target, Tensor) and target.shape == logits.shape:
+        return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
+    values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if values.shape == logits.shape:
+        target = values.astype(logits.dtype, copy=False)
+        return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
+    if values.shape != (m,):
+        raise ValueError(
+            f"cross_entropy: target of shape {values.shape} fits logits of shape {logits.shape} "
+            f"neither as class labels (shape ({m},)) nor as probabilities (shape {logits.shape})"
+        )
+    labels = _class_labels(values, classes)
+    return fused.SoftmaxCrossEntropy.apply(logits, labels, reduction=reduction, labels=True)
+
+
+def _class_labels(values: np.ndarray, classes: int) -> np.ndarray:
+    if values.dtype.kind == "f":
+        if not np.all(values == np.round(values)):
+            raise ValueError("cross_entropy: class labels must be whole numbers")
+        values = values.astype(np.intp)
+    elif values.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: class labels must be integers, got dtype {values.dtype}")
+    if values.size and (values.min() < 0 or values.max() >= classes):
+        bad = values[(values < 0) | (values >= classes)][0]
+        raise IndexError(
+            f"cross_entropy: target label {bad} is out of range for {classes} classes "
+            f"(labels must be 0..{classes - 1})"
+        )
+    return values

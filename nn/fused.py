@@ -1,0 +1,241 @@
+"""nn's fused ops: one node each, with the closed-form backward the documents derive.
+
+Composing these from Tensor ops would give the same gradients; fusing them
+costs one node instead of several and uses the documents' formulas directly:
+
+- linear:          y = x W^T + b;        dx = g W,  dW = g^T x,  db = sum_rows g
+- batch_norm:      x_hat = (x - mu) / sqrt(var + eps),  y = gamma x_hat + beta;
+                   dx = 1/m * 1/std * (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat))
+                   (000_adf05432061c94f4.txt section 7.2, BatchNormalization.backward)
+- softmax + cross-entropy: dz = softmax(z) - Y (001 section 32, 002)
+- sigmoid + binary cross-entropy on logits: dz = sigmoid(z) - y
+- squared error:   d/dy_hat (y_hat - y)^2 = 2 (y_hat - y)
+
+As in ``autograd_mini.ops``, each backward uses operations that ndarrays and
+Tensors share, so it also runs, differentiably, under ``create_graph=True``;
+where a formula reuses a value cached by forward, the recorded path
+recomputes it from the saved input instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Function, ShapeError, Tensor
+from autograd_mini.ops import stable_sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return losses
+    total = np.add.reduce(losses, axis=None, keepdims=False)  # .sum() minus a Python layer
+    return np.asarray(total / losses.size if reduction == "mean" else total)
+
+
+def _scaled(grad: Any, reduction: str, count: int) -> Any:
+    """dL/d(loss_i): grad / count for "mean", grad for "sum", grad_i for "none"."""
+    return grad / count if reduction == "mean" else grad
+
+
+class Linear(Function):
+    """y = x W^T + b for x of shape (..., in), W of shape (out, in), b of shape (out,)."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        if x.shape[-1:] != weight.shape[1:]:
+            raise ShapeError(
+                f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features, "
+                f"but the weight of shape {weight.shape} expects {weight.shape[1]}"
+            )
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias  # y is a fresh array: add in place
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_x = grad @ weight if need_x else None  # dx = g W
+        if grad.ndim != 2:  # fold leading dimensions into the batch
+            grad = grad.reshape(-1, weight.shape[0])
+            x = x.reshape(-1, weight.shape[1])
+        grad_weight = grad.T @ x if need_weight else None  # dW = g^T x  (= delta a^T)
+        grad_bias = grad.sum(axis=0) if need_bias else None  # db = sum over examples
+        return grad_x, grad_weight, grad_bias
+
+
+class BatchNorm(Function):
+    """Batch normalization with batch statistics (training mode).
+
+    ``mean`` and ``var`` (biased) are the batch statistics of ``x`` over
+    ``axes``, computed by the caller, which also updates running averages.
+    """
+
+    name = "batch_norm"
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta, mean, var, eps, axes, param_shape):
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = (x - mean) * inv_std
+        ctx.save_for_backward(x, gamma)
+        ctx.x_hat, ctx.inv_std = x_hat, inv_std
+        ctx.eps, ctx.axes, ctx.param_shape = eps, axes, param_shape
+        return x_hat * gamma.reshape(param_shape) + beta.reshape(param_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, gamma = ctx.saved
+        axes = ctx.axes
+        if isinstance(x, Tensor):  # recorded backward: x_hat and 1/std as functions of x
+            mean = x.mean(axis=axes, keepdims=True)
+            inv_std = 1.0 / (x.var(axis=axes, keepdims=True) + ctx.eps).sqrt()
+            x_hat = (x - mean) * inv_std
+        else:
+            x_hat, inv_std = ctx.x_hat, ctx.inv_std
+        m = x_hat.size // inv_std.size  # examples per feature
+        d_x_hat = grad * gamma.reshape(ctx.param_shape)
+        grad_x = (
+            inv_std
+            / m
+            * (
+                m * d_x_hat
+                - d_x_hat.sum(axis=axes, keepdims=True)
+                - x_hat * (d_x_hat * x_hat).sum(axis=axes, keepdims=True)
+            )
+        )
+        grad_gamma = (grad * x_hat).sum(axis=axes).reshape(gamma.shape)
+        grad_beta = grad.sum(axis=axes).reshape(gamma.shape)
+        return grad_x, grad_gamma, grad_beta
+
+
+def one_hot(labels: np.ndarray, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Y with Y[i, labels[i]] = 1: the documents' one-hot targets."""
+    encoded = np.zeros((labels.shape[0], num_classes), dtype=dtype)
+    encoded[np.arange(labels.shape[0]), labels] = 1
+    return encoded
+
+
+class SoftmaxCrossEntropy(Function):
+    """-sum_k Y_k log softmax(z)_k per example, from logits z of shape (m, classes).
+
+    ``target`` holds class labels (``labels=True``, integers of shape (m,)) or
+    probabilities of z's shape (one-hot or soft). The backward is the
+    documents' dZ = Y_hat - Y (times sum_k Y_k, which is 1 for real targets).
+    """
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx, logits, target, reduction, labels):
+        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+        if labels:
+            losses = -log_probs[np.arange(logits.shape[0]), target]  # -log y_hat of the true class
+        else:
+            losses = -(target * log_probs).sum(axis=1)
+        ctx.save_for_backward(logits, target)
+        ctx.log_probs, ctx.reduction, ctx.labels = log_probs, reduction, labels
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, target = ctx.saved
+        recorded = isinstance(logits, Tensor)
+        log_probs = logits.log_softmax(axis=1) if recorded else ctx.log_probs
+        probs = logits.softmax(axis=1) if recorded else np.exp(log_probs)
+        grad = _scaled(grad, ctx.reduction, logits.shape[0])
+        if ctx.reduction == "none":
+            grad = grad.reshape(-1, 1)
+        if ctx.labels:
+            if recorded:
+                delta = probs - one_hot(target, logits.shape[1], logits.dtype)
+            else:  # the same dZ = Y_hat - Y, subtracting the ones in place (probs is ours)
+                delta = probs
+                delta[np.arange(target.shape[0]), target] -= 1
+            return grad * delta, None
+        grad_logits = grad * (probs * target.sum(axis=1, keepdims=True) - target)
+        grad_target = -log_probs * grad if ctx.needs_input_grad[1] else None
+        return grad_logits, grad_target
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], stable for any z; dz = sigmoid(z) - y."""
+
+    name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(ctx, logits, target, reduction):
+        # max(z, 0) - z y + log(1 + e^-|z|): never exponentiates a positive number
+        losses = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        ctx.save_for_backward(logits, target)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, target = ctx.saved
+        grad = _scaled(grad, ctx.reduction, logits.size)
+        probs = logits.sigmoid() if isinstance(logits, Tensor) else stable_sigmoid(logits)
+        grad_target = -logits * grad if ctx.needs_input_grad[1] else None
+        return grad * (probs - target), grad_target
+
+
+class BinaryCrossEntropy(Function):
+    """-[y log p + (1 - y) log(1 - p)] on probabilities, each log clamped at -100 (PyTorch)."""
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, probs, target, reduction):
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_p = np.maximum(np.log(probs), -100.0)
+            log_1mp = np.maximum(np.log1p(-probs), -100.0)
+        ctx.save_for_backward(probs, target)
+        ctx.log_p, ctx.log_1mp, ctx.reduction = log_p, log_1mp, reduction
+        return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        probs, target = ctx.saved
+        grad = _scaled(grad, ctx.reduction, probs.size)
+        # dL/dp = (p - y) / (p (1 - p)), the denominator kept above 1e-12 (PyTorch)
+        grad_probs = grad * (probs - target) / (probs * (1 - probs)).clip(1e-12, None)
+        grad_target = None
+        if ctx.needs_input_grad[1]:
+            if isinstance(probs, Tensor):
+                log_p, log_1mp = (
+                    probs.log().clip(-100.0, None),
+                    (1 - probs).log().clip(-100.0, None),
+                )
+            else:
+                log_p, log_1mp = ctx.log_p, ctx.log_1mp
+            grad_target = (log_1mp - log_p) * grad
+        return grad_probs, grad_target
+
+
+class SquaredError(Function):
+    """(y_hat - y)^2, reduced; d/dy_hat = 2 (y_hat - y)."""
+
+    name = "mse_loss"
+
+    @staticmethod
+    def forward(ctx, prediction, target, reduction):
+        difference = prediction - target
+        ctx.save_for_backward(prediction, target)
+        ctx.reduction = reduction
+        return _reduce(difference * difference, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        prediction, target = ctx.saved
+        grad = _scaled(grad, ctx.reduction, prediction.size)
+        grad_prediction = grad * 2.0 * (prediction - target)
+        return grad_prediction, (-grad_prediction if ctx.needs_input_grad[1] else None)

@@ -1,0 +1,144 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad, step, state_dict."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor, no_grad
+
+
+class Optimizer:
+    """Base class: subclasses define ``update(param, grad, group, state)`` on ndarrays.
+
+    ``params`` is an iterable of tensors (or a Module's ``parameters()``), or
+    a list of dicts ``{"params": [...], "lr": ...}`` for parameter groups
+    with their own hyperparameters, as in PyTorch.
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for position, param in enumerate(group["params"]):
+            if not isinstance(param, Tensor) or not param.requires_grad:
+                raise TypeError(
+                    f"{type(self).__name__}: parameter {position} is not a Tensor that "
+                    "requires grad; pass model.parameters()"
+                )
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError(f"{type(self).__name__}: a parameter appears in two groups")
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self.param_groups.append(group)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to None."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                param.grad = None
+
+    @no_grad()
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state.setdefault(param, {})
+                self.update(param, param.grad, group, state)
+
+    def update(
+        self, param: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
+        raise TypeError(f"{type(self).__name__} must define update()")
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Hyperparameters and per-parameter state (copied), parameters named by position."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for param in group["params"]:
+                index.setdefault(id(param), len(index))
+                packed["params"].append(index[id(param)])
+            groups.append(packed)
+        state = {
+            index[id(param)]: {
+                k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+                for k, v in values.items()
+            }
+            for param, values in self.state.items()
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what ``state_dict()`` returned, for the same parameters in the same order."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: {len(groups)} parameter groups in the "
+                f"state, {len(self.param_groups)} in the optimizer"
+            )
+        params_by_index = {}
+        for saved, group in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: a group has {len(saved['params'])} "
+                    f"parameters in the state but {len(group['params'])} in the optimizer"
+                )
+            params_by_index.update(zip(saved["params"], group["params"]))
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for key, values in state_dict["state"].items():
+            param = params_by_index[int(key)]
+            restored = {}
+            for name, value in values.items():
+                if isinstance(value, np.ndarray):
+                    if value.shape != param.shape:
+                        raise ValueError(
+                            f"{type(self).__name__}.load_state_dict: state '{name}' of shape "
+                            f"{value.shape} for a parameter of shape {param.shape}"
+                        )
+                    value = np.array(value, dtype=param.dtype, copy=True)
+                restored[name] = value
+            self.state[param] = restored
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def check_non_negative(optimizer: str, **values: float) -> None:
+    for name, value in values.items():
+        if value < 0:
+            raise ValueError(f"{optimizer}: {name} must be >= 0, got {value}")
+
+
+def check_betas(optimizer: str, betas: tuple[float, float]) -> None:
+    for position, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{optimizer}: betas[{position}] must be in [0, 1), got {beta}")

@@ -1,0 +1,67 @@
+"""RMSprop (001_c6b77ffe3f8d6a56.txt section 20; 004 slides)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, check_non_negative
+
+
+class RMSprop(Optimizer):
+    """S = alpha S + (1 - alpha) dW^2;  W := W - lr dW / (sqrt(S) + eps), as in PyTorch.
+
+    ``alpha`` is the documents' beta. ``centered`` divides by the estimated
+    standard deviation instead; ``momentum`` adds a velocity on the step.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        check_non_negative(
+            "RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
+        )
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
+        super().__init__(params, defaults)
+
+    def update(self, param, grad, group, state):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param.data
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(param.data)
+        state["step"] += 1
+        alpha = group["alpha"]
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state.setdefault("grad_avg", np.zeros_like(param.data))
+            grad_avg *= alpha
+            grad_avg += (1 - alpha) * grad
+            denominator = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+        else:
+            denominator = np.sqrt(square_avg) + group["eps"]
+        if group["momentum"] > 0:
+            buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
+            buffer *= group["momentum"]
+            buffer += grad / denominator
+            param.data -= group["lr"] * buffer
+        else:
+            param.data -= group["lr"] * grad / denominator

@@ -1,0 +1,159 @@
+"""BatchNorm1d against the documents' closed-form backward and running averages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd_mini import Tensor, grad
+from autograd_mini.testing import assert_gradients_match
+
+from ..helpers import arrays, floats
+from ..oracles.batchnorm import batchnorm_backward, batchnorm_forward, running_average
+
+
+@st.composite
+def batches(draw):
+    m = draw(st.integers(2, 32), label="m")
+    n = draw(st.integers(1, 16), label="features")
+    Z = draw(arrays((m, n), floats(-3, 3)), label="Z")
+    # keep every feature's variance well away from 0 (a constant feature normalizes to 0/0)
+    Z = Z + np.linspace(-1, 1, m)[:, None] * draw(arrays((n,), floats(0.5, 2)), label="spread")
+    gamma = draw(arrays((n,), floats(0.5, 2)), label="gamma")
+    beta = draw(arrays((n,), floats(-1, 1)), label="beta")
+    upstream = draw(arrays((m, n), floats(-1, 1)), label="dout")
+    return Z, gamma, beta, upstream
+
+
+@given(batches())
+def test_forward_and_closed_form_backward_match_the_documents(batch):
+    Z, gamma, beta, upstream = batch
+    layer = nn.BatchNorm1d(Z.shape[1])
+    layer.weight.data, layer.bias.data = gamma.copy(), beta.copy()
+    x = Tensor(Z, requires_grad=True)
+    y = layer(x)
+    expected, (Z_norm, var) = batchnorm_forward(Z.T, gamma[:, None], beta[:, None])
+    np.testing.assert_allclose(y.data, expected.T, rtol=1e-10, atol=1e-12)
+    y.backward(upstream)
+    dZ, dgamma, dbeta = batchnorm_backward(upstream.T, gamma[:, None], Z_norm, var)
+    np.testing.assert_allclose(x.grad, dZ.T, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad, dgamma[:, 0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad, dbeta[:, 0], rtol=1e-9, atol=1e-12)
+
+
+@given(batches(), st.floats(0.01, 0.9))
+def test_running_averages_use_pytorchs_momentum(batch, momentum):
+    """running = (1 - momentum) running + momentum batch; the documents' beta = 1 - momentum."""
+    Z, *_ = batch
+    layer = nn.BatchNorm1d(Z.shape[1], momentum=momentum)
+    mean, var = np.zeros(Z.shape[1]), np.ones(Z.shape[1])
+    for step in range(3):
+        batch_values = Z + step
+        layer(Tensor(batch_values))
+        mean = running_average(mean, batch_values.mean(axis=0), 1 - momentum)
+        var = running_average(var, batch_values.var(axis=0, ddof=1), 1 - momentum)  # unbiased
+    np.testing.assert_allclose(layer.running_mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var, var, rtol=1e-12)
+
+
+def test_eval_uses_running_statistics_and_leaves_them_alone():
+    rng = np.random.default_rng(0)
+    layer = nn.BatchNorm1d(3)
+    for _ in range(50):
+        layer(Tensor(rng.normal(5.0, 2.0, (64, 3))))
+    layer.eval()
+    before = layer.running_mean.copy()
+    x = rng.normal(5.0, 2.0, (10, 3))
+    y = layer(Tensor(x))
+    expected = (x - layer.running_mean) / np.sqrt(layer.running_var + layer.eps)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
+    np.testing.assert_array_equal(layer.running_mean, before)
+    np.testing.assert_allclose(layer.running_mean, 5.0, atol=0.3)
+    np.testing.assert_allclose(layer.running_var, 4.0, rtol=0.2)
+    single = layer(Tensor(x[:1]))  # one example is fine in eval
+    assert single.shape == (1, 3)
+
+
+@given(batches())
+def test_gradcheck_in_training_and_eval(batch):
+    Z, gamma, beta, _ = batch
+    layer = nn.BatchNorm1d(Z.shape[1])
+    layer.weight.data, layer.bias.data = gamma.copy(), beta.copy()
+    x = Tensor(Z, requires_grad=True)
+
+    def train_forward(x, w, b):
+        return nn.functional.batch_norm(x, None, None, w, b, training=True)
+
+    assert_gradients_match(train_forward, x, layer.weight, layer.bias)
+    running_mean, running_var = Z.mean(axis=0), Z.var(axis=0) + 0.5
+
+    def eval_forward(x, w, b):
+        return nn.functional.batch_norm(x, running_mean, running_var, w, b, training=False)
+
+    assert_gradients_match(eval_forward, x, layer.weight, layer.bias)
+
+
+def test_three_dimensional_input_normalizes_over_batch_and_length():
+    rng = np.random.default_rng(2)
+    layer = nn.BatchNorm1d(3)
+    x = Tensor(rng.standard_normal((4, 3, 5)) * 3 + 1, requires_grad=True)
+    y = layer(x)
+    np.testing.assert_allclose(y.data.mean(axis=(0, 2)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.data.var(axis=(0, 2)), 1, rtol=1e-4)
+    assert_gradients_match(
+        lambda x, w, b: nn.functional.batch_norm(x, None, None, w, b), x, layer.weight, layer.bias
+    )
+
+
+def test_the_preceding_bias_is_redundant():
+    """Adding a constant per feature before BatchNorm changes nothing (001 section 28)."""
+    rng = np.random.default_rng(3)
+    linear = nn.Linear(4, 3, rng=0)
+    norm = nn.BatchNorm1d(3)
+    x = Tensor(rng.standard_normal((16, 4)))
+    before = norm(linear(x)).data
+    linear.bias.data = np.array([5.0, -3.0, 100.0])
+    after = norm(linear(x))
+    np.testing.assert_allclose(after.data, before, atol=1e-9)
+    after.sum().backward()
+    np.testing.assert_allclose(linear.bias.grad, 0, atol=1e-9)
+
+
+def test_batch_norm_errors():
+    layer = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match=r"more than one value per feature.*\(1, 3\)"):
+        layer(Tensor(np.ones((1, 3))))
+    with pytest.raises(
+        ValueError, match=r"input of shape \(4, 5\) has 5 features on axis 1.*has 3"
+    ):
+        layer(Tensor(np.ones((4, 5))))
+    with pytest.raises(ValueError, match="shape \\(m, C\\) or \\(m, C, L\\)"):
+        layer(Tensor(np.ones(3)))
+    assert repr(layer) == "BatchNorm1d(3, eps=1e-05, momentum=0.1)"
+
+
+def test_double_backward_through_batch_norm():
+    """The recorded backward recomputes x_hat from x, so second derivatives are right."""
+    rng = np.random.default_rng(4)
+    gamma = nn.Parameter(rng.uniform(0.5, 1.5, 2))
+    beta = nn.Parameter(np.zeros(2))
+    weights = Tensor(rng.standard_normal((6, 2)))
+    point = rng.standard_normal((6, 2))
+    direction = rng.standard_normal((6, 2))
+
+    def gradient_at(values, create_graph=False):
+        x = Tensor(values, requires_grad=True)
+        y = nn.functional.batch_norm(x, None, None, gamma, beta)
+        (g,) = grad(((y * weights) ** 2).sum(), x, create_graph=create_graph)
+        return x, g
+
+    x, g = gradient_at(point, create_graph=True)
+    (hessian_vector,) = grad((g * Tensor(direction)).sum(), x)
+    eps = 1e-6
+    numeric = (
+        gradient_at(point + eps * direction)[1].data - gradient_at(point - eps * direction)[1].data
+    ) / (2 * eps)
+    np.testing.assert_allclose(hessian_vector.data, numeric, rtol=1e-5, atol=1e-7)

@@ -1,0 +1,114 @@
+"""Linear, initialization schemes and activation layers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd_mini import Tensor
+from autograd_mini.testing import assert_gradients_match
+
+from ..helpers import arrays, floats
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 8), st.booleans(), st.data())
+def test_linear_is_x_w_transpose_plus_b(n_in, n_out, m, bias, data):
+    layer = nn.Linear(n_in, n_out, bias=bias, rng=0)
+    assert layer.weight.shape == (n_out, n_in)
+    x = data.draw(arrays((m, n_in)), label="x")
+    y = layer(Tensor(x))
+    expected = x @ layer.weight.data.T + (layer.bias.data if bias else 0)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
+    inputs = [Tensor(x, requires_grad=True), layer.weight] + ([layer.bias] if bias else [])
+    assert_gradients_match(
+        lambda x, w, *b: nn.functional.linear(x, w, b[0] if b else None), *inputs
+    )
+
+
+@given(st.sampled_from([(), (2,), (2, 3)]), st.data())
+def test_linear_on_one_example_and_on_extra_leading_dimensions(lead, data):
+    layer = nn.Linear(3, 2, rng=1)
+    x = Tensor(data.draw(arrays((*lead, 3))), requires_grad=True)
+    assert layer(x).shape == (*lead, 2)
+    assert_gradients_match(
+        lambda x, w, b: nn.functional.linear(x, w, b), x, layer.weight, layer.bias
+    )
+
+
+def test_linear_shape_error_names_op_and_shapes():
+    with pytest.raises(
+        ValueError, match=r"linear: input of shape \(5, 10\) has 10 features.*\(32, 64\) expects 64"
+    ):
+        nn.Linear(64, 32)(Tensor(np.ones((5, 10))))
+
+
+@pytest.mark.parametrize(
+    "scheme, variance",
+    [
+        ("he", lambda i, o: 2 / i),
+        ("lecun", lambda i, o: 1 / i),
+        ("glorot", lambda i, o: 2 / (i + o)),
+    ],
+)
+def test_initialization_variances(scheme, variance):
+    n_in, n_out = 400, 300
+    weights = nn.Linear(n_in, n_out, init=scheme, rng=0).weight.data
+    assert abs(weights.mean()) < 0.01 * np.sqrt(variance(n_in, n_out)) * 10
+    np.testing.assert_allclose(weights.var(), variance(n_in, n_out), rtol=0.02)
+
+
+def test_zeros_init_and_biases_start_at_zero():
+    layer = nn.Linear(3, 2, init="zeros")
+    assert np.all(layer.weight.data == 0) and np.all(layer.bias.data == 0)
+
+
+def test_rng_makes_initialization_reproducible():
+    a = nn.Linear(5, 4, rng=42).weight.data
+    b = nn.Linear(5, 4, rng=np.random.default_rng(42)).weight.data
+    c = nn.Linear(5, 4, rng=43).weight.data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_init_functions_fill_in_place_and_reject_bad_input():
+    w = nn.Parameter(np.empty((3, 5)))
+    assert nn.init.lecun_(w, rng=0) is w
+    nn.init.constant_(w, 0.5)
+    assert np.all(w.data == 0.5)
+    assert nn.init.kaiming_normal_ is nn.init.he_ and nn.init.xavier_normal_ is nn.init.glorot_
+    with pytest.raises(ValueError, match="unknown scheme 'xavier'"):
+        nn.Linear(2, 2, init="xavier")
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        nn.init.he_(nn.Parameter(np.ones(3)))
+
+
+def test_float32_weights_stay_float32_after_init():
+    w = nn.Parameter(np.empty((2, 2), np.float32))
+    nn.init.he_(w, rng=0)
+    assert w.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "module, reference",
+    [
+        (nn.ReLU(), lambda z: np.maximum(z, 0)),
+        (nn.LeakyReLU(0.2), lambda z: np.where(z > 0, z, 0.2 * z)),
+        (nn.Sigmoid(), lambda z: 1 / (1 + np.exp(-z))),
+        (nn.Tanh(), np.tanh),
+        (nn.Softmax(axis=1), lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)),
+        (nn.Identity(), lambda z: z),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else "",
+)
+@given(z=arrays((3, 4), floats(away_from=0.0)))
+def test_activation_layers(module, reference, z):
+    np.testing.assert_allclose(module(Tensor(z)).data, reference(z), rtol=1e-12)
+    assert_gradients_match(module, Tensor(z, requires_grad=True))
+
+
+def test_activation_reprs():
+    assert repr(nn.LeakyReLU(0.1)) == "LeakyReLU(negative_slope=0.1)"
+    assert repr(nn.Softmax()) == "Softmax(axis=-1)"

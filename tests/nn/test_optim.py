@@ -1,0 +1,250 @@
+"""Optimizers against the documents' update rules (tests/oracles/optimizers.py) and
+against PyTorch's definitions, written out here as plain numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from nn import optim
+
+from ..helpers import arrays, floats
+from ..oracles import optimizers as documents
+
+gradient_sequences = st.integers(1, 6).flatmap(
+    lambda steps: st.lists(arrays((3, 2), floats(-2, 2)), min_size=steps, max_size=steps)
+)
+
+
+def run(optimizer_class, start, gradients, **hyper):
+    """Apply ``optimizer_class`` to one parameter fed the given gradients; return its values."""
+    param = nn.Parameter(start.copy())
+    optimizer = optimizer_class([param], **hyper)
+    history = []
+    for gradient in gradients:
+        param.grad = gradient.copy()
+        optimizer.step()
+        history.append(param.data.copy())
+    return history, optimizer, param
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.001, 0.5))
+def test_plain_gradient_descent(start, gradients, lr):
+    history, *_ = run(optim.SGD, start, gradients, lr=lr)
+    W = start
+    for got, dW in zip(history, gradients):
+        W = W - lr * dW
+        np.testing.assert_allclose(got, W, rtol=1e-12, atol=1e-14)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.001, 0.5), st.floats(0.5, 0.99))
+def test_documents_momentum_is_sgd_with_dampening_beta(start, gradients, lr, beta):
+    """SGD(momentum=beta, dampening=beta) runs v = beta v + (1 - beta) dW; W -= lr v.
+
+    PyTorch starts the velocity at the first gradient (v_1 = dW_1), where the
+    documents start from v_0 = 0 (v_1 = (1 - beta) dW_1); from then on both
+    follow the same recurrence. So the oracle starts from v_0 = dW_1.
+    """
+    history, optimizer, param = run(
+        optim.SGD, start, gradients, lr=lr, momentum=beta, dampening=beta
+    )
+    W, v = start, gradients[0]
+    for got, dW in zip(history, gradients):
+        W, v = documents.momentum_step(W, v, dW, lr, beta)
+        np.testing.assert_allclose(got, W, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(optimizer.state[param]["momentum_buffer"], v, rtol=1e-12)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.001, 0.1), st.floats(0.5, 0.999))
+def test_rmsprop_matches_the_documents(start, gradients, lr, beta):
+    history, *_ = run(optim.RMSprop, start, gradients, lr=lr, alpha=beta, eps=1e-8)
+    W, S = start, np.zeros_like(start)
+    for got, dW in zip(history, gradients):
+        W, S = documents.rmsprop_step(W, S, dW, lr, beta, 1e-8)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+
+
+@given(
+    arrays((3, 2)),
+    gradient_sequences,
+    st.floats(0.001, 0.1),
+    st.floats(0.5, 0.95),
+    st.floats(0.9, 0.9999),
+)
+def test_adam_matches_the_documents_with_bias_correction(start, gradients, lr, beta1, beta2):
+    history, optimizer, param = run(optim.Adam, start, gradients, lr=lr, betas=(beta1, beta2))
+    W, m, v = start, np.zeros_like(start), np.zeros_like(start)
+    for t, (got, dW) in enumerate(zip(history, gradients), start=1):
+        W, m, v = documents.adam_step(W, m, v, dW, t, lr, beta1, beta2, 1e-8)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+    # Adam's first moment is the exponentially weighted average of the gradients;
+    # bias-corrected, it is the documents' v_t / (1 - beta^t)
+    state = optimizer.state[param]
+    corrected = documents.exponentially_weighted_averages(gradients, beta1, bias_correction=True)
+    np.testing.assert_allclose(
+        state["exp_avg"] / (1 - beta1 ** len(gradients)), corrected[-1], rtol=1e-10
+    )
+    assert state["step"] == len(gradients)
+
+
+def test_bias_correction_removes_the_start_up_bias():
+    """001 section 18: with v_0 = 0 early averages are biased toward zero; dividing by
+    1 - beta^t removes that, so a constant series averages to itself from step 1."""
+    thetas = [np.array(10.0)] * 5
+    raw = documents.exponentially_weighted_averages(thetas, 0.98)
+    corrected = documents.exponentially_weighted_averages(thetas, 0.98, bias_correction=True)
+    assert raw[0] == pytest.approx(0.2) and all(c == pytest.approx(10.0) for c in corrected)
+    history, *_ = run(optim.Adam, np.zeros(1), [np.ones(1)] * 3, lr=0.1)
+    np.testing.assert_allclose(np.diff([0.0] + [h[0] for h in history]), -0.1, rtol=1e-6)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.001, 0.5))
+def test_adagrad_matches_its_definition(start, gradients, lr):
+    history, *_ = run(optim.Adagrad, start, gradients, lr=lr, eps=1e-10)
+    W, G = start, np.zeros_like(start)
+    for got, dW in zip(history, gradients):
+        W, G = documents.adagrad_step(W, G, dW, lr, 1e-10)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+
+
+# PyTorch's definitions of the variants, written as plain numpy
+@given(
+    arrays((3, 2)), gradient_sequences, st.floats(0.01, 0.5), st.floats(0.1, 0.9), st.floats(0, 0.1)
+)
+def test_sgd_nesterov_and_weight_decay_follow_pytorch(start, gradients, lr, momentum, decay):
+    history, *_ = run(
+        optim.SGD, start, gradients, lr=lr, momentum=momentum, nesterov=True, weight_decay=decay
+    )
+    W, buffer = start, None
+    for got, dW in zip(history, gradients):
+        g = dW + decay * W
+        buffer = g.copy() if buffer is None else momentum * buffer + g
+        W = W - lr * (g + momentum * buffer)
+        np.testing.assert_allclose(got, W, rtol=1e-12, atol=1e-14)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.001, 0.1), st.floats(0.0, 0.1))
+def test_adamw_decouples_weight_decay(start, gradients, lr, decay):
+    history, *_ = run(optim.AdamW, start, gradients, lr=lr, weight_decay=decay)
+    W, m, v = start, np.zeros_like(start), np.zeros_like(start)
+    for t, (got, dW) in enumerate(zip(history, gradients), start=1):
+        W = W * (1 - lr * decay)
+        W, m, v = documents.adam_step(W, m, v, dW, t, lr, 0.9, 0.999, 1e-8)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0, 0.1))
+def test_adam_weight_decay_is_added_to_the_gradient(start, gradients, decay):
+    history, *_ = run(optim.Adam, start, gradients, lr=0.01, weight_decay=decay)
+    W, m, v = start, np.zeros_like(start), np.zeros_like(start)
+    for t, (got, dW) in enumerate(zip(history, gradients), start=1):
+        W, m, v = documents.adam_step(W, m, v, dW + decay * W, t, 0.01, 0.9, 0.999, 1e-8)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+
+
+@given(arrays((3, 2)), gradient_sequences, st.floats(0.1, 0.9))
+def test_rmsprop_centered_with_momentum_follows_pytorch(start, gradients, momentum):
+    history, *_ = run(optim.RMSprop, start, gradients, lr=0.01, centered=True, momentum=momentum)
+    W = start
+    square_avg, grad_avg, buffer = (np.zeros_like(start) for _ in range(3))
+    for got, dW in zip(history, gradients):
+        square_avg = 0.99 * square_avg + 0.01 * dW**2
+        grad_avg = 0.99 * grad_avg + 0.01 * dW
+        buffer = momentum * buffer + dW / (np.sqrt(square_avg - grad_avg**2) + 1e-8)
+        W = W - 0.01 * buffer
+        np.testing.assert_allclose(got, W, rtol=1e-9, atol=1e-12)
+
+
+def test_adagrad_lr_decay_and_initial_accumulator():
+    history, *_ = run(
+        optim.Adagrad,
+        np.zeros(1),
+        [np.ones(1)] * 2,
+        lr=1.0,
+        lr_decay=0.5,
+        initial_accumulator_value=1.0,
+    )
+    np.testing.assert_allclose(history[0], -1 / np.sqrt(2), rtol=1e-9)
+    np.testing.assert_allclose(history[1], history[0] - (1 / 1.5) / np.sqrt(3), rtol=1e-9)
+
+
+def test_parameter_groups_have_their_own_hyperparameters():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    optimizer = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    a.grad, b.grad = np.ones(2), np.ones(2)
+    optimizer.step()
+    np.testing.assert_allclose(a.data, 0.9)
+    np.testing.assert_allclose(b.data, 0.5)
+    assert optimizer.param_groups[1]["momentum"] == 0.0
+
+
+def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():
+    model = nn.Linear(2, 2, rng=0)
+    before = model.weight.data.copy()
+    optimizer = optim.Adam(model.parameters())
+    optimizer.step()
+    np.testing.assert_array_equal(model.weight.data, before)
+    model.weight.grad = np.ones((2, 2))
+    optimizer.zero_grad()
+    assert model.weight.grad is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+        lambda p: optim.Adam(p, lr=0.01),
+        lambda p: optim.RMSprop(p, centered=True, momentum=0.5),
+        lambda p: optim.Adagrad(p),
+        lambda p: optim.AdamW(p),
+    ],
+)
+def test_state_dict_round_trip_continues_identically(make):
+    rng = np.random.default_rng(0)
+    gradients = [rng.standard_normal((2, 3)) for _ in range(6)]
+    original = nn.Parameter(rng.standard_normal((2, 3)))
+    optimizer = make([original])
+    for g in gradients[:3]:
+        original.grad = g
+        optimizer.step()
+    copy = nn.Parameter(original.data.copy())
+    restored = make([copy])
+    restored.load_state_dict(optimizer.state_dict())
+    for g in gradients[3:]:
+        original.grad, copy.grad = g, g.copy()
+        optimizer.step()
+        restored.step()
+    np.testing.assert_array_equal(copy.data, original.data)
+
+
+def test_optimizer_errors():
+    p = nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match="empty list of parameters"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="SGD: lr must be >= 0, got -1"):
+        optim.SGD([p], lr=-1)
+    with pytest.raises(ValueError, match=r"Adam: betas\[1\] must be in \[0, 1\), got 1.0"):
+        optim.Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(TypeError, match="parameter 0 is not a Tensor that requires grad"):
+        optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(ValueError, match="nesterov"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="appears in two groups"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    optimizer = optim.SGD([p], lr=0.1)
+    with pytest.raises(ValueError, match="2 parameter groups in the state"):
+        optimizer.load_state_dict({"state": {}, "param_groups": [{"params": [0]}, {"params": [1]}]})
+    assert "lr: 0.1" in repr(optimizer)
+
+
+def test_updates_bump_the_parameter_version():
+    p = nn.Parameter(np.ones(2))
+    loss = (p * p).sum()
+    optimizer = optim.SGD([p], lr=0.1)
+    p.grad = np.ones(2)
+    optimizer.step()  # stepping before backward: the graph's saved p is stale
+    with pytest.raises(RuntimeError, match="mul: input 0"):
+        loss.backward()
