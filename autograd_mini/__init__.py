@@ -29,6 +29,7 @@ from .functions import (
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .graph import grad
+from .viz import GraphvizNotInstalledError, draw_graph
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ __all__ = [
     "Function",
     "GradcheckError",
     "GradcheckReport",
+    "GraphvizNotInstalledError",
     "Node",
     "RemovableHandle",
     "ShapeError",
@@ -44,6 +46,7 @@ __all__ = [
     "as_tensor",
     "clip",
     "concatenate",
+    "draw_graph",
     "enable_grad",
     "exp",
     "get_default_dtype",

@@ -199,7 +199,7 @@ def _walk(
                 raise RuntimeError(_arity_message(node, len(input_grads)))
             if not retain_graph:  # free what forward saved; a second pass will raise
                 node.saved = None
-                node._arrays = node._inputs = ()
+                node._arrays = ()  # _inputs stays: draw_graph shows constants after backward
                 node.__dict__.clear()
                 node._freed = True
             for parent, parent_grad in zip(parents, input_grads):

@@ -54,6 +54,7 @@ class Tensor:
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None
     __array_priority__ = 1000
+    is_parameter = False  # nn.Parameter says True; draw_graph styles parameters apart
 
     def __init__(
         self,

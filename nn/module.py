@@ -16,24 +16,55 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_mini import RemovableHandle, Tensor
+from autograd_mini.function import Node
+from autograd_mini.function import _sequence as _node_numbers
+from autograd_mini.viz import register_scope_resolver
 
 
 class Parameter(Tensor):
-    """A Tensor that is a learnable parameter of a Module (``requires_grad=True``)."""
+    """A Tensor that is a learnable parameter of a Module (``requires_grad=True``).
+
+    Its ``name`` is its dotted path in the outermost module that holds it
+    (``0.weight`` in a Sequential), unless set by hand; graph drawings show it.
+    """
 
     __slots__ = ("_owner",)
+    is_parameter = True
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data, requires_grad=requires_grad)
+    def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
         self._owner: weakref.ref | None = None  # the Module it was assigned to
+        super().__init__(data, requires_grad=requires_grad, name=name)
 
     @property
     def owner(self) -> Module | None:
         """The module this parameter was assigned to, if it is still alive."""
         return self._owner() if self._owner is not None else None
 
+    @property  # type: ignore[override]
+    def name(self) -> str | None:
+        given = _TENSOR_NAME.__get__(self)
+        if given is not None or self.owner is None:
+            return given
+        return _dotted_name(self.owner, self)
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        _TENSOR_NAME.__set__(self, value)
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+_TENSOR_NAME = Tensor.__dict__["name"]  # the slot behind Tensor.name
+
+
+def _dotted_name(module: Module, parameter: Parameter) -> str | None:
+    """``parameter``'s name inside the outermost module above ``module``."""
+    path = [name for name, p in module._parameters.items() if p is parameter][:1]
+    while module._parent is not None and (parent := module._parent()) is not None:
+        path[:0] = [name for name, child in parent._modules.items() if child is module][:1]
+        module = parent
+    return ".".join(path) or None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -93,7 +124,11 @@ class Module:
         raise TypeError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        first = next(_node_numbers)
         output = self.forward(*args, **kwargs)
+        # the graph nodes this call created are numbered in (first, last): draw_graph's
+        # group_modules uses it to box each module's ops (the last call only)
+        self.__dict__["_last_call"] = (first, next(_node_numbers))
         if self._forward_hooks:
             for hook in list(self._forward_hooks):
                 replaced = hook(self, args, output)
@@ -276,3 +311,37 @@ class Sequential(Module):
 def parameters_of(params: Iterable[Parameter] | Module) -> list[Parameter]:
     """A list of parameters from a module or an iterable of parameters."""
     return list(params.parameters() if isinstance(params, Module) else params)
+
+
+def _module_scopes(tensors: list[Tensor]) -> dict[Node, str]:
+    """For draw_graph(group_modules=True): the innermost module whose last call made each op.
+
+    Modules are found from the graph's parameters, up to their outermost module.
+    """
+    roots: dict[int, Module] = {}
+    for tensor in tensors:
+        module = tensor.owner if isinstance(tensor, Parameter) else None
+        while module is not None and module._parent is not None and module._parent() is not None:
+            module = module._parent()
+        if module is not None:
+            roots[id(module)] = module
+    calls = []  # (span, label, first, last)
+    for root in roots.values():
+        for name, module in root.named_modules():
+            if "_last_call" in module.__dict__ and name:
+                first, last = module.__dict__["_last_call"]
+                calls.append((last - first, f"{name}: {type(module).__name__}", first, last))
+    calls.sort()  # innermost (shortest) calls first
+    scopes: dict[Node, str] = {}
+    for tensor in tensors:
+        node = tensor.grad_fn
+        if node is None or node in scopes:
+            continue
+        for _, label, first, last in calls:
+            if first < node.sequence < last:
+                scopes[node] = label
+                break
+    return scopes
+
+
+register_scope_resolver(_module_scopes)

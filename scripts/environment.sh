@@ -32,6 +32,14 @@ apt_install() {
             as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
 }
 
+ensure_graphviz() {
+    # Graphviz's `dot` renders draw_graph's pictures; install Debian's package when we can
+    command -v dot >/dev/null 2>&1 && return 0
+    echo "Installing Debian's graphviz (the dot program, for rendering graphs)..." >&2
+    apt_install graphviz ||
+        echo "note: could not install graphviz (needs apt-get and root); rendering tests skip" >&2
+}
+
 ensure_venv() {
     # ensure_venv EXTRAS: .venv with the project installed (editable) with those extras
     local extras="$1" python stamp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -54,3 +55,62 @@ def check_forward_and_gradients(
     assert actual.dtype == np.float64
     np.testing.assert_allclose(actual.data, expected, rtol=rtol, atol=1e-12)
     assert_gradients_match(op, *tensors)
+
+
+def parse_dot(
+    source: str,
+) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]], dict[str, set[str]]]:
+    """Parse the DOT that draw_graph writes: (nodes and their attributes, edges, clusters).
+
+    A small tokenizer and parser for DOT's statements (quoted strings,
+    attribute lists, ``a -> b``, ``subgraph { ... }``), so that tests check the
+    graph's structure instead of searching for substrings.
+    """
+    tokens = re.findall(r'"(?:\\.|[^"\\])*"|->|[{}\[\]=;]|[^\s{}\[\]=;"]+', source)
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str]] = []
+    clusters: dict[str, set[str]] = {}
+    scope: list[str | None] = []
+    cluster_labels: dict[int, str] = {}
+    i = 0
+
+    def unquote(token: str) -> str:
+        return token[1:-1].replace('\\"', '"') if token.startswith('"') else token
+
+    def attributes(start: int) -> tuple[dict[str, str], int]:
+        attrs, j = {}, start + 1
+        while tokens[j] != "]":
+            attrs[tokens[j]] = unquote(tokens[j + 2])
+            j += 3
+        return attrs, j + 1
+
+    while i < len(tokens):
+        token = tokens[i]
+        if token in ("digraph", "subgraph"):
+            scope.append(tokens[i + 1])
+            i += 3  # name and "{"
+        elif token == "}":
+            scope.pop()
+            i += 1
+        elif token in ("graph", "node", "edge") and tokens[i + 1] == "[":
+            _, i = attributes(i + 1)
+        elif i + 1 < len(tokens) and tokens[i + 1] == "=":
+            if token == "label" and scope and scope[-1] and scope[-1].startswith("cluster"):
+                cluster_labels[len(scope)] = unquote(tokens[i + 2])
+                clusters.setdefault(unquote(tokens[i + 2]), set())
+            i += 3
+        elif i + 2 < len(tokens) and tokens[i + 1] == "->":
+            edges.append((unquote(token), unquote(tokens[i + 2])))
+            i += 3
+            if i < len(tokens) and tokens[i] == "[":
+                _, i = attributes(i)
+        elif token == ";":
+            i += 1
+        else:
+            attrs, i = (
+                attributes(i + 1) if i + 1 < len(tokens) and tokens[i + 1] == "[" else ({}, i + 1)
+            )
+            nodes[unquote(token)] = attrs
+            if scope and scope[-1] and scope[-1].startswith("cluster"):
+                clusters[cluster_labels[len(scope)]].add(unquote(token))
+    return nodes, edges, clusters
