@@ -6,13 +6,14 @@ layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
 their closed-form backward in ``fused.py``, optimizers in ``optim/``.
 """
 
-from . import functional, init, optim, utils
+from . import data, functional, init, metrics, optim, tune, utils
 from .dropout import Dropout
 from .io import load, load_optimizer_state, save
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, l2_penalty
 from .module import Module, Parameter, Sequential
 from .normalization import BatchNorm1d
+from .training import EarlyStopping, History, evaluate, fit
 
 __all__ = [
     "BCELoss",
@@ -20,6 +21,8 @@ __all__ = [
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
+    "EarlyStopping",
+    "History",
     "Identity",
     "LeakyReLU",
     "Linear",
@@ -31,12 +34,17 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "data",
+    "evaluate",
+    "fit",
     "functional",
     "init",
     "l2_penalty",
     "load",
     "load_optimizer_state",
+    "metrics",
     "optim",
     "save",
+    "tune",
     "utils",
 ]

@@ -56,7 +56,7 @@ def dropout(
         mask = as_generator(rng).random(x.shape) >= p
     elif np.shape(mask) != x.shape:
         raise ValueError(f"dropout: mask of shape {np.shape(mask)} for input of shape {x.shape}")
-    return x * (np.asarray(mask, dtype=x.dtype) / keep_prob)
+    return fused.Dropout.apply(as_tensor(x), scale=np.asarray(mask, dtype=x.dtype) / keep_prob)
 
 
 def batch_norm(

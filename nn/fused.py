@@ -4,6 +4,7 @@ Composing these from Tensor ops would give the same gradients; fusing them
 costs one node instead of several and uses the documents' formulas directly:
 
 - linear:          y = x W^T + b;        dx = g W,  dW = g^T x,  db = sum_rows g
+- dropout:         y = x D / keep_prob;  dx = g D / keep_prob
 - batch_norm:      x_hat = (x - mu) / sqrt(var + eps),  y = gamma x_hat + beta;
                    dx = 1/m * 1/std * (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat))
                    (000_adf05432061c94f4.txt section 7.2, BatchNormalization.backward)
@@ -70,6 +71,21 @@ class Linear(Function):
         grad_weight = grad.T @ x if need_weight else None  # dW = g^T x  (= delta a^T)
         grad_bias = grad.sum(axis=0) if need_bias else None  # db = sum over examples
         return grad_x, grad_weight, grad_bias
+
+
+class Dropout(Function):
+    """x * D / keep_prob for a fixed keep mask D; the backward applies the same mask."""
+
+    name = "dropout"
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale  # D / keep_prob: a constant of the forward pass
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale  # dA = dA * D / keep_prob (003 section 5.1)
 
 
 class BatchNorm(Function):

@@ -60,7 +60,12 @@ ensure_venv() {
     if [ ! -f "$stamp" ]; then
         echo "Installing autograd-mini[$extras] into .venv..." >&2
         .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+        if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+            -e ".[$extras]" >.venv/install.log 2>&1; then
+            cat .venv/install.log >&2
+            echo "error: installing the project failed (log above, also in .venv/install.log)" >&2
+            return 1
+        fi
         rm -f .venv/.installed-*
         touch "$stamp"
     fi

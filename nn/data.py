@@ -1,0 +1,151 @@
+"""Data for training: train/dev/test splits, input normalization, mini-batches
+(001_c6b77ffe3f8d6a56.txt sections 1, 8, 14-15; 000 section 7.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def _as_array(values: Any) -> np.ndarray:
+    return values.data if isinstance(values, Tensor) else np.asarray(values)
+
+
+def train_dev_test_split(
+    X: Any, y: Any, dev: float = 0.15, test: float = 0.15, stratify: bool = True, seed: int = 0
+) -> tuple[Split, Split, Split]:
+    """Split examples (rows of X) into train, dev and test sets from one distribution.
+
+    ``dev`` and ``test`` are fractions of all examples. With ``stratify``
+    (the default) every class keeps its share in each set, so dev and test
+    come from the same distribution as train (001 section 1). The split is
+    random but fixed by ``seed``; each set keeps the original order.
+    Returns ``(X_train, y_train), (X_dev, y_dev), (X_test, y_test)``.
+    """
+    X, y = _as_array(X), _as_array(y)
+    if len(X) != len(y):
+        raise ValueError(f"train_dev_test_split: X has {len(X)} examples but y has {len(y)}")
+    if not (0 <= dev < 1 and 0 <= test < 1 and dev + test < 1):
+        raise ValueError(
+            f"train_dev_test_split: dev={dev} and test={test} must be fractions in [0, 1) "
+            "with dev + test < 1, so that examples are left to train on"
+        )
+    n = len(X)
+    rng = np.random.default_rng(seed)
+    sizes = np.array([n - round(n * dev) - round(n * test), round(n * dev), round(n * test)])
+    if stratify:
+        rows = y.reshape(n, -1)  # labels, or one-hot rows
+        groups = [np.flatnonzero((rows == label).all(axis=1)) for label in np.unique(rows, axis=0)]
+        per_class = _apportion(sizes, [len(g) for g in groups])
+        parts: list[list[np.ndarray]] = [[], [], []]
+        for group, counts in zip(groups, per_class):
+            shuffled = rng.permutation(group)
+            bounds = np.cumsum(counts)[:-1]
+            for part, chosen in zip(parts, np.split(shuffled, bounds)):
+                part.append(chosen)
+        indices = [np.sort(np.concatenate(part)) for part in parts]
+    else:
+        order = rng.permutation(n)
+        indices = [np.sort(chosen) for chosen in np.split(order, np.cumsum(sizes)[:-1])]
+    return tuple((X[i], y[i]) for i in indices)  # type: ignore[return-value]
+
+
+def _apportion(totals: np.ndarray, class_sizes: list[int]) -> np.ndarray:
+    """Counts (classes x sets) with rows summing to each class's size and columns to
+    ``totals``: proportional shares, rounded by largest remainder."""
+    class_sizes_array = np.array(class_sizes)
+    n = class_sizes_array.sum()
+    exact = np.outer(class_sizes_array, totals) / n
+    counts = np.floor(exact).astype(int)
+    for column in (1, 2):  # dev and test get their sizes exactly; train takes the rest
+        missing = totals[column] - counts[:, column].sum()
+        order = np.argsort(-(exact[:, column] - counts[:, column]), kind="stable")
+        counts[order[:missing], column] += 1
+    counts[:, 0] = class_sizes_array - counts[:, 1] - counts[:, 2]
+    return counts
+
+
+class Standardizer:
+    """Zero mean and unit variance per feature, with the training set's statistics.
+
+    ``fit`` on the training set only; ``transform`` then applies the same
+    mu and sigma to dev and test data (000 section 7.3: "these sigma and mu
+    have to be used on the test set as well"). Features with zero variance
+    are only centred.
+    """
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+
+    def fit(self, X: Any) -> Standardizer:
+        X = _as_array(X)
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"Standardizer.fit: X must be (examples, features), got {X.shape}")
+        self.mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X: Any) -> Any:
+        if self.mean is None or self.std is None:
+            raise RuntimeError("Standardizer.transform: call fit(X_train) first")
+        values = _as_array(X)
+        if values.ndim != 2 or values.shape[1] != self.mean.shape[0]:
+            raise ValueError(
+                f"Standardizer.transform: X of shape {values.shape}, but the fitted data had "
+                f"{self.mean.shape[0]} features"
+            )
+        standardized = (values - self.mean) / self.std
+        return Tensor(standardized) if isinstance(X, Tensor) else standardized
+
+    def fit_transform(self, X: Any) -> Any:
+        return self.fit(X).transform(X)
+
+
+class DataLoader:
+    """Mini-batches ``(xb, yb)`` of (X, y): ``xb`` a Tensor, ``yb`` an array of targets.
+
+    With ``shuffle`` each pass (epoch) draws a new permutation from a
+    generator seeded once with ``seed``, so every example appears exactly
+    once per epoch and runs are reproducible. ``drop_last`` skips a last
+    batch smaller than ``batch_size``.
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        batch_size: int = 64,
+        shuffle: bool = True,
+        seed: int | None = None,
+        drop_last: bool = False,
+    ) -> None:
+        self.X, self.y = _as_array(X), _as_array(y)
+        if len(self.X) != len(self.y):
+            raise ValueError(f"DataLoader: X has {len(self.X)} examples but y has {len(self.y)}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        full, rest = divmod(len(self.X), self.batch_size)
+        return full if self.drop_last or rest == 0 else full + 1
+
+    def __iter__(self) -> Iterator[tuple[Tensor, np.ndarray]]:
+        n = len(self.X)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        for start in range(0, n, self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            if self.drop_last and len(chosen) < self.batch_size:
+                return
+            yield Tensor(self.X[chosen]), self.y[chosen]
