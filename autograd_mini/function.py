@@ -51,7 +51,9 @@ class Node:
     """One recorded op application: the ``ctx`` of its forward and backward.
 
     Attributes: ``function`` (the Function class), ``name`` (the op's name),
-    ``parents`` (the input tensors, None for inputs that need no gradient),
+    ``parents`` (the input tensors, None for inputs that need no gradient; once
+    a backward has freed the node, an input made by another op is represented
+    by that op's node, so that its values can be freed as in PyTorch),
     ``needs_input_grad`` (one bool per positional input), ``saved`` (what
     forward saved). Ops may set any other attribute in forward for backward.
     """
@@ -63,6 +65,7 @@ class Node:
         "_inputs",
         "function",
         "needs_input_grad",
+        "output_info",
         "parents",
         "saved",
         "sequence",
@@ -91,6 +94,8 @@ class Node:
         self._inputs = inputs
         self._arrays = arrays
         self._clock = tensor_module.data_clock[0]
+        # (shape, dtype, name) of the output, kept when backward lets go of the tensor itself
+        self.output_info: tuple | None = None
 
     @property
     def name(self) -> str:
@@ -188,6 +193,9 @@ class Function:
     """
 
     name: ClassVar[str] = "Function"
+    # True for ops whose output may be a view of their first input (transpose, basic
+    # indexing, reshape): the output then shares that input's version counter
+    returns_view: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -216,6 +224,8 @@ class Function:
                     parents.append(arg)
                     needs.append(True)
                     continue
+            elif type(arg) is list or type(arg) is tuple:
+                arrays.append(np.asarray(arg))  # so that backward can rely on .shape, .T
             else:
                 arrays.append(arg)
             parents.append(None)
@@ -229,13 +239,15 @@ class Function:
             out = cls.forward(ctx, *arrays, **options)
         except ShapeError:
             raise
-        except (ValueError, IndexError) as error:
+        except (ValueError, IndexError, TypeError) as error:
             raise type(error)(describe_failure(cls.name, arrays, error)) from None
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_output(cls, out)
+        result = Tensor._from_op(out, ctx if record else None)
+        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
+            result._version_cell = args[0].shared_version_cell()
         if not record:
-            return Tensor._from_op(out, None)
-        result = Tensor._from_op(out, ctx)
+            return result
         if ctx.saved:  # version checks and create_graph need to find the output
             ctx._output = weakref.ref(result)
             ctx._output_array = out
@@ -254,6 +266,11 @@ def _as_output(function: type[Function], out: Any) -> np.ndarray:
             "output (split it into several Functions)"
         )
     array = np.asarray(out)
+    if array.dtype.kind == "c":
+        raise TypeError(
+            f"{function.name}: an operand is complex; tensors hold real floating-point "
+            "numbers, so complex arithmetic is not supported"
+        )
     if array.dtype.kind != "f":
         raise TypeError(
             f"{function.name}.forward returned an array of dtype {array.dtype}; "

@@ -28,11 +28,18 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Context manager and decorator that sets the grad mode to ``_target``."""
+    """Context manager and decorator (``@no_grad()`` or ``@no_grad``) setting the mode."""
 
     _target: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Callable | None = None) -> Any:
+        instance = super().__new__(cls)
+        if callable(function):  # used bare, as @no_grad: decorate right away
+            instance.__init__()
+            return instance(function)
+        return instance
+
+    def __init__(self, function: Callable | None = None) -> None:
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:
@@ -75,6 +82,9 @@ class enable_grad(_GradModeContext):  # noqa: N801
 
 class set_grad_enabled(_GradModeContext):  # noqa: N801
     """Set the grad mode to ``mode`` for a block, like ``torch.set_grad_enabled``."""
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         super().__init__()

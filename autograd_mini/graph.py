@@ -92,7 +92,7 @@ def grad(
         retain_graph = create_graph
 
     wanted_nodes = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
-    leaf_grads = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes)
+    leaf_grads = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes, accumulate=False)
     results: list[Tensor | None] = []
     for position, tensor in enumerate(inputs):
         if tensor.grad_fn is None:
@@ -155,11 +155,14 @@ def _walk(
     retain_graph: bool,
     create_graph: bool,
     wanted_nodes: dict[Node, Gradient] | None = None,
+    accumulate: bool = True,
 ) -> dict[Tensor, Gradient]:
     """Run every reachable node's backward once, consumers first; return the leaves' gradients.
 
     ``wanted_nodes`` maps nodes whose output gradient the caller wants (for
-    ``grad()``) to None; the walk fills in their gradients.
+    ``grad()``) to None; the walk fills in their gradients. ``accumulate``
+    says whether tensors that called ``retain_grad()`` get their ``.grad``
+    (``backward()``) or not (``grad()``, which leaves every ``.grad`` alone).
     """
     leaf_grads: dict[Tensor, Gradient] = {}
     pending: dict[Node, Gradient] = {}  # the gradient summed so far for each node's output
@@ -181,7 +184,7 @@ def _walk(
             node = heapq.heappop(queue)[1]
             grad = pending.pop(node)
             if node._observed:
-                grad = _run_output_hooks(node, grad)
+                grad = _run_output_hooks(node, grad, accumulate)
             if wanted_nodes is not None and node in wanted_nodes:
                 wanted_nodes[node] = grad
             if node._freed:
@@ -199,9 +202,11 @@ def _walk(
                 raise RuntimeError(_arity_message(node, len(input_grads)))
             if not retain_graph:  # free what forward saved; a second pass will raise
                 node.saved = None
-                node._arrays = ()  # _inputs stays: draw_graph shows constants after backward
+                node._arrays = ()
                 node.__dict__.clear()
                 node._freed = True
+                node.parents = _without_intermediate_data(parents)
+                node._inputs = _without_intermediate_data(node._inputs)
             for parent, parent_grad in zip(parents, input_grads):
                 if parent is None or parent_grad is None:
                     continue
@@ -225,6 +230,23 @@ def _walk(
         if leaf._hooks:
             leaf_grads[leaf] = _apply_hooks(leaf._hooks, grad)
     return leaf_grads
+
+
+def _without_intermediate_data(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``inputs`` with each tensor made by an op replaced by that op's node.
+
+    The graph's structure stays (draw_graph still draws it) but intermediate
+    results are no longer kept alive by it: a freed graph holds leaves only.
+    """
+    light = []
+    for value in inputs:
+        if isinstance(value, Tensor) and value.grad_fn is not None:
+            producer = value.grad_fn
+            if producer.output_info is None:
+                producer.output_info = (value.shape, value.dtype, value.name)
+            value = producer
+        light.append(value)
+    return tuple(light)
 
 
 def _recorded_backward(node: Node, grad: Tensor) -> Any:
@@ -253,10 +275,10 @@ def _arity_message(node: Node, count: int) -> str:
     )
 
 
-def _run_output_hooks(node: Node, grad: Gradient) -> Gradient:
+def _run_output_hooks(node: Node, grad: Gradient, accumulate: bool) -> Gradient:
     if node._hooks:
         grad = _apply_hooks(node._hooks, grad)
-    if node._retained is not None:
+    if accumulate and node._retained is not None:
         tensor = node._retained()
         if tensor is not None:
             _accumulate(tensor, grad)
@@ -267,6 +289,8 @@ def _apply_hooks(hooks: list, grad: Gradient) -> Gradient:
     for hook in list(hooks):
         replaced = hook(grad)
         if replaced is not None:
+            if not isinstance(replaced, (np.ndarray, Tensor)):
+                replaced = np.asarray(replaced, dtype=grad.dtype)
             if replaced.shape != grad.shape:
                 raise RuntimeError(
                     f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "

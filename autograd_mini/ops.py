@@ -166,7 +166,15 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, y = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_a = None
+        if need_a:
+            exponent_zero = _value(b) == 0  # x^0 is constant: its slope is 0, even at x = 0
+            if np.ndim(exponent_zero) == 0 and exponent_zero:
+                grad_a = grad * 0.0
+            else:
+                grad_a = grad * b * a ** (b - 1)
+                if np.any(exponent_zero):
+                    grad_a = _where(exponent_zero, 0.0, grad_a)
         grad_b = None
         if need_b:
             zero_base = (_value(a) == 0) & (_value(b) >= 0)
@@ -299,18 +307,30 @@ class Exp(Function):
         return grad * y  # exp' = exp
 
 
+def _zero_to_tiny(x: Any) -> Any:
+    """x with exact zeros replaced by the smallest positive normal float of its dtype."""
+    values = _value(x)
+    return _where(values == 0, _TINY[values.dtype], x)
+
+
+_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}
+
+
 class Log(Function):
+    """log x, with log 0 taken as log(tiny) (-708.4 in float64), so that the log of a
+    probability that underflowed to 0 stays finite, and so does its gradient."""
+
     name = "log"
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        return np.log(_zero_to_tiny(x))
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / x
+        return grad / _zero_to_tiny(x)
 
 
 class Sqrt(Function):
@@ -513,6 +533,12 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, ddof):
+        count = _reduced_count(x.shape, axis)
+        if ddof >= count:
+            raise ShapeError(
+                f"var: ddof={ddof}, but each variance is over {count} values (input shape "
+                f"{x.shape}, axis {axis}); ddof must be smaller than that"
+            )
         ctx.save_for_backward(x)
         ctx.shape, ctx.axis, ctx.keepdims, ctx.ddof = x.shape, axis, keepdims, ddof
         return x.var(axis=axis, keepdims=keepdims, ddof=ddof)
@@ -568,6 +594,7 @@ class Min(Function):
 
 class Reshape(Function):
     name = "reshape"
+    returns_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -581,6 +608,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     name = "transpose"
+    returns_view = True
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -622,7 +650,13 @@ def _plain_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_plain_index(part) for part in index)
     if isinstance(index, Tensor):
-        return index._data.astype(np.intp)
+        values = index._data
+        if not np.all(values == np.round(values)):
+            raise IndexError(
+                "getitem: a Tensor used as an index must hold whole numbers; for a mask use "
+                "a boolean ndarray (e.g. x.data > 0), since tensors hold floats"
+            )
+        return values.astype(np.intp)
     return index
 
 
@@ -630,6 +664,7 @@ class GetItem(Function):
     """x[index] for slices, integer arrays (repeats accumulate) and boolean masks."""
 
     name = "getitem"
+    returns_view = True  # basic slicing gives a view
 
     @staticmethod
     def forward(ctx, x, index):

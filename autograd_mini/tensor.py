@@ -48,7 +48,7 @@ class Tensor:
     itself (``x.data[...] = 0``) is not tracked, as in PyTorch.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version", "name", "_hooks")
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_cell", "name", "_hooks")
     __slots__ += ("__weakref__",)
 
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
@@ -69,7 +69,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._version = 0
+        self._version_cell: list[int] | None = None  # shared with views; made on first change
         self.name = name
         self._hooks: list | None = None
 
@@ -81,7 +81,7 @@ class Tensor:
         tensor.grad = None
         tensor._requires_grad = node is not None
         tensor.grad_fn = node
-        tensor._version = 0
+        tensor._version_cell = None
         tensor.name = None
         tensor._hooks = None
         return tensor
@@ -100,7 +100,21 @@ class Tensor:
             value = as_float_array(value, op="Tensor.data")
         self._data = value
         data_clock[0] += 1
-        self._version = data_clock[0]
+        self.shared_version_cell()[0] = data_clock[0]
+
+    @property
+    def _version(self) -> int:
+        """The tick of ``data_clock`` at the last change of this data (0: never changed).
+
+        Views (``x.T``, ``x[1:]``, ``x.reshape(...)``, ``x.detach()``) share it
+        with the tensor they view, as in PyTorch, since changing one changes both.
+        """
+        return 0 if self._version_cell is None else self._version_cell[0]
+
+    def shared_version_cell(self) -> list[int]:
+        if self._version_cell is None:
+            self._version_cell = [0]
+        return self._version_cell
 
     @property
     def requires_grad(self) -> bool:
@@ -181,8 +195,10 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, outside the graph."""
-        return Tensor._from_op(self._data, None)
+        """A new leaf sharing this tensor's data (and version counter), outside the graph."""
+        detached = Tensor._from_op(self._data, None)
+        detached._version_cell = self.shared_version_cell()
+        return detached
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
@@ -283,19 +299,19 @@ class Tensor:
 
     # ------------------------------------------------------- differentiable methods
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _ops.Var.apply(self, axis=_axis(axis), keepdims=keepdims, ddof=ddof)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Min.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -308,6 +324,11 @@ class Tensor:
         return _ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        for axis in (axis1, axis2):
+            if not -self.ndim <= axis < self.ndim:
+                raise ValueError(
+                    f"swapaxes: axis {axis} is out of bounds for a tensor of shape {self.shape}"
+                )
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return _ops.Transpose.apply(self, axes=tuple(axes))
@@ -388,6 +409,24 @@ class Tensor:
             extras.append("requires_grad=True")
         return f"Tensor({', '.join([body, *extras])})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and deepcopy keep values, gradient, flag and name; a copy is a leaf."""
+        return {
+            "data": self._data,
+            "grad": self.grad,
+            "requires_grad": self._requires_grad,
+            "name": self.name,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._data = state["data"]
+        self.grad = state["grad"]
+        self._requires_grad = state["requires_grad"]
+        self.grad_fn = None
+        self._version_cell = None
+        self.name = state["name"]
+        self._hooks = None
+
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a tensor that has a graph as its drawn graph."""
         if self.grad_fn is None:
@@ -398,6 +437,11 @@ class Tensor:
             return draw_graph(self)._repr_image_svg_xml()
         except Exception:  # no `dot` program: fall back to the text repr
             return None
+
+
+def _axis(axis: Any) -> Any:
+    """Reductions take an int, a tuple of ints or None; a list is read as a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
 
 
 def _as_data(value: Any) -> Any:

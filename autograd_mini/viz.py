@@ -101,22 +101,23 @@ def draw_graph(
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(tensor).__name__}")
-    tensors, nodes, edges = _collect(tensor, max_nodes)
-    tensor_ids = {id(t): f"t{index}" for index, t in enumerate(tensors)}
+    values, nodes, edges = _collect(tensor, max_nodes)
+    value_ids = {key: f"t{index}" for index, key in enumerate(values)}
     node_ids = {node: f"op{index}" for index, node in enumerate(nodes)}
-    scopes = _scopes(tensors) if group_modules else {}
+    scopes = _scopes([v for v in values.values() if isinstance(v, Tensor)]) if group_modules else {}
 
     dot = GraphDrawing(name="autograd_graph", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
-    clusters: dict[str, list[tuple[str, str, dict]]] = {}
-    for t in tensors:
-        kind = _kind(t, tensor)
-        entry = (tensor_ids[id(t)], _tensor_label(t, show_data, show_grad), kind)
-        scope = scopes.get(t.grad_fn) if t.grad_fn is not None and t is not tensor else None
-        clusters.setdefault(scope, []).append((*entry, STYLES[kind]))
+    clusters: dict[str | None, list[tuple[str, str, str, dict]]] = {}
+    root_key = _key(tensor)
+    for key, value in values.items():
+        kind = "output" if key is root_key else _kind(value)
+        label = _value_label(value, show_data, show_grad)
+        scope = scopes.get(key) if isinstance(key, Node) and key is not root_key else None
+        clusters.setdefault(scope, []).append((value_ids[key], label, kind, STYLES[kind]))
     for node in nodes:
-        entry = (node_ids[node], node.name, "op")
-        clusters.setdefault(scopes.get(node), []).append((*entry, STYLES["op"]))
+        entry = (node_ids[node], node.name, "op", STYLES["op"])
+        clusters.setdefault(scopes.get(node), []).append(entry)
 
     for index, (scope, members) in enumerate(clusters.items()):
         if scope is None:
@@ -125,45 +126,61 @@ def draw_graph(
         with dot.subgraph(name=f"cluster_{index}") as cluster:
             cluster.attr(label=scope, style="dashed", color="#737373", fontname="Helvetica")
             _add_nodes(cluster, members)
-    for source, target in edges:
-        dot.edge(_id(source, tensor_ids, node_ids), _id(target, tensor_ids, node_ids))
+    for source, target, op_first in edges:
+        if op_first:
+            dot.edge(node_ids[source], value_ids[target])
+        else:
+            dot.edge(value_ids[source], node_ids[target])
     return dot
 
 
-def _collect(root: Tensor, max_nodes: int) -> tuple[list[Tensor], list[Node], list[tuple]]:
-    """Tensors and ops reachable from ``root`` (each once), and the data-flow edges."""
-    tensors: dict[int, Tensor] = {}
+def _key(value: Tensor | Node) -> Any:
+    """What identifies a drawn tensor: the op that made it, or the leaf tensor itself.
+
+    After a backward, a freed graph refers to an intermediate result by the
+    node that made it (the tensor may be gone); both spellings get one key.
+    """
+    if isinstance(value, Node):
+        return value
+    return value.grad_fn if value.grad_fn is not None else value
+
+
+def _collect(root: Tensor, max_nodes: int) -> tuple[dict[Any, Any], list[Node], list[tuple]]:
+    """The tensors (by key, each once) and ops reachable from ``root``, and the edges.
+
+    An edge is (op, key, True) from an op to its output, or (key, op, False)
+    from an input to the op that uses it.
+    """
+    values: dict[Any, Tensor | Node] = {}
     nodes: dict[Node, None] = {}
-    edges: list[tuple[Any, Any]] = []
-    stack = [root]
+    edges: list[tuple[Any, Any, bool]] = []
+    stack: list[Tensor | Node] = [root]
     while stack:
-        tensor = stack.pop()
-        if id(tensor) in tensors:
+        value = stack.pop()
+        key = _key(value)
+        if key in values:
+            if isinstance(values[key], Node) and isinstance(value, Tensor):
+                values[key] = value  # prefer the live tensor: it has data and grad
             continue
-        tensors[id(tensor)] = tensor
-        node = tensor.grad_fn
+        values[key] = value
+        node = value if isinstance(value, Node) else value.grad_fn
         if node is None:
             continue
-        edges.append((node, tensor))
+        edges.append((node, key, True))
         if node in nodes:
             continue
         nodes[node] = None
-        inputs = node._inputs or node.parents  # _inputs also holds constant tensors
-        for argument in inputs:
-            if isinstance(argument, Tensor):
-                edges.append((argument, node))
+        for argument in node._inputs:  # _inputs also holds constant tensors
+            if isinstance(argument, (Tensor, Node)):
+                edges.append((_key(argument), node, False))
                 stack.append(argument)
-        if len(tensors) + len(nodes) > max_nodes:
+        if len(values) + len(nodes) > max_nodes:
             raise ValueError(
                 f"draw_graph: the graph has more than {max_nodes} tensors and ops, too many to "
                 "read in one picture; draw a smaller part (one layer's output, a smaller "
                 "batch of ops) or pass max_nodes to draw it anyway"
             )
-    return list(tensors.values()), list(nodes), edges
-
-
-def _id(item: Any, tensor_ids: dict[int, str], node_ids: dict[Node, str]) -> str:
-    return node_ids[item] if isinstance(item, Node) else tensor_ids[id(item)]
+    return values, list(nodes), edges
 
 
 def _add_nodes(graph: graphviz.Digraph, members: list[tuple[str, str, str, dict]]) -> None:
@@ -171,25 +188,34 @@ def _add_nodes(graph: graphviz.Digraph, members: list[tuple[str, str, str, dict]
         graph.node(node_id, label=label, tooltip=kind, **style)
 
 
-def _kind(tensor: Tensor, root: Tensor) -> str:
-    if tensor is root:
-        return "output"
-    if getattr(tensor, "is_parameter", False):
-        return "parameter"
-    if tensor.grad_fn is not None:
+def _kind(value: Tensor | Node) -> str:
+    if isinstance(value, Node) or value.grad_fn is not None:
         return "intermediate"
-    return "leaf" if tensor.requires_grad else "constant"
+    if getattr(value, "is_parameter", False):
+        return "parameter"
+    return "leaf" if value.requires_grad else "constant"
 
 
-def _tensor_label(tensor: Tensor, show_data: bool, show_grad: bool) -> str:
-    lines = [tensor.name] if tensor.name else []
-    lines.append(f"{tensor.shape} {tensor.dtype}")
-    if show_data:
-        lines.append(
-            np.array2string(tensor.data, precision=3, threshold=6, edgeitems=2, separator=", ")
+def _value_label(value: Tensor | Node, show_data: bool, show_grad: bool) -> str:
+    if isinstance(value, Node):  # a freed intermediate result: what its node remembers
+        shape, dtype, name = value.output_info
+        retained = value._retained() if value._retained is not None else None
+        grad = retained.grad if retained is not None else None
+        data = None
+    else:
+        shape, dtype, name, grad, data = (
+            value.shape,
+            value.dtype,
+            value.name,
+            value.grad,
+            value.data,
         )
-    if show_grad and tensor.grad is not None:
-        lines.append(f"grad norm {np.linalg.norm(tensor.grad):.3g}")
+    lines = [name] if name else []
+    lines.append(f"{shape} {dtype}")
+    if show_data and data is not None:
+        lines.append(np.array2string(data, precision=3, threshold=6, edgeitems=2, separator=", "))
+    if show_grad and grad is not None:
+        lines.append(f"grad norm {np.linalg.norm(grad):.3g}")
     return "\n".join(lines)
 
 

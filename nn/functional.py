@@ -47,6 +47,7 @@ def dropout(
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p is the drop probability and must be in [0, 1], got {p}")
+    x = as_tensor(x)
     if not training or p == 0.0:
         return x
     if p == 1.0:
@@ -63,27 +64,34 @@ def batch_norm(
     x: Tensor,
     running_mean: np.ndarray | None,
     running_var: np.ndarray | None,
-    weight: Tensor,
-    bias: Tensor,
-    training: bool = True,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalize each feature (axis 1) of x, of shape (m, C) or (m, C, L), then scale and shift.
+    """Normalize each feature (axis 1) of x, of shape (m, C) or (m, C, L), then scale by
+    ``weight`` (gamma) and shift by ``bias`` (beta), as PyTorch's F.batch_norm.
 
-    Training: batch mean and biased variance; the running estimates become
-    ``(1 - momentum) * running + momentum * batch`` (unbiased variance), in
-    place. Evaluation: the running estimates instead of the batch's.
+    ``training=True``: batch mean and biased variance; running estimates given
+    become ``(1 - momentum) * running + momentum * batch`` (unbiased variance),
+    in place. ``training=False`` (the default, as in PyTorch): the running
+    estimates instead of the batch's.
     """
     x = as_tensor(x)
     if x.ndim not in (2, 3):
         raise ValueError(f"batch_norm: input must have shape (m, C) or (m, C, L), got {x.shape}")
-    channels = weight.shape[0]
-    if x.shape[1] != channels:
-        raise ValueError(
-            f"batch_norm: input of shape {x.shape} has {x.shape[1]} features on axis 1, "
-            f"but the layer has {channels}"
-        )
+    channels = x.shape[1]
+    if weight is None:
+        weight = np.ones(channels, dtype=x.dtype)
+    if bias is None:
+        bias = np.zeros(channels, dtype=x.dtype)
+    for name, value in (("weight", weight), ("bias", bias), ("running_mean", running_mean)):
+        if value is not None and np.shape(value) != (channels,):
+            raise ValueError(
+                f"batch_norm: input of shape {x.shape} has {channels} features on axis 1, "
+                f"but {name} has shape {np.shape(value)}"
+            )
     axes = (0,) if x.ndim == 2 else (0, 2)
     param_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
@@ -141,10 +149,11 @@ def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") ->
     _check_reduction("binary_cross_entropy", reduction)
     probs = as_tensor(probs)
     target = _same_shape_target("binary_cross_entropy", probs, target)
-    if probs.size and (probs.data.min() < 0 or probs.data.max() > 1):
+    if not np.all((probs.data >= 0) & (probs.data <= 1)):  # NaN fails this too
         raise ValueError(
-            "binary_cross_entropy: inputs must be probabilities in [0, 1]; for raw scores "
-            "(logits) use binary_cross_entropy_with_logits, which is also more stable"
+            "binary_cross_entropy: inputs must be probabilities in [0, 1] (found values "
+            "outside, or NaN); for raw scores (logits) use binary_cross_entropy_with_logits, "
+            "which is also more stable"
         )
     return fused.BinaryCrossEntropy.apply(probs, target, reduction=reduction)
 

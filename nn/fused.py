@@ -153,6 +153,8 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, logits, target, reduction, labels):
         shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
         log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+        if log_probs.min() == -np.inf:  # logits more than 1.8e308 apart: keep 0 * log p at 0
+            log_probs = np.maximum(log_probs, np.finfo(log_probs.dtype).min)
         if labels:
             losses = -log_probs[np.arange(logits.shape[0]), target]  # -log y_hat of the true class
         else:

@@ -72,7 +72,8 @@ def save(
                 "type": type(optimizer).__name__,
                 "param_groups": optimizer_state["param_groups"],
                 "state": scalars,
-            }
+            },
+            default=_json_number,
         )
     # safetensors does not keep the order of names; the header does, for a faithful load
     header["names"] = json.dumps(list(tensors))
@@ -113,6 +114,13 @@ def load_optimizer_state(path: str | os.PathLike) -> dict[str, Any]:
     return {"state": state, "param_groups": groups}
 
 
+def _json_number(value: Any) -> Any:
+    """numpy scalars (np.float32(0.1) as a learning rate) become plain numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"nn.save: cannot store {type(value).__name__} {value!r} in the header")
+
+
 def _array(value: Any, name: str) -> np.ndarray:
     array = value.data if isinstance(value, Tensor) else np.asarray(value)
     if array.dtype.kind not in "fiub":
@@ -151,6 +159,10 @@ def _header(payload: bytes) -> dict[str, str]:
 
 def _write_atomically(path: str, payload: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"nn.save: cannot write {path!r}: the folder {directory!r} does not exist"
+        )
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=directory
     )

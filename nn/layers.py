@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini import Tensor, as_tensor, get_default_dtype
 
 from . import functional as F
 from .init import as_generator, initialize_
@@ -35,9 +35,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features)))
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         initialize_(self.weight, init, as_generator(rng))
-        self.bias = Parameter(np.zeros(out_features)) if bias else None
+        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
@@ -53,7 +54,7 @@ class ReLU(Module):
     """max(0, z); ReLU'(0) = 0."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return as_tensor(x).relu()
 
 
 class LeakyReLU(Module):
@@ -64,7 +65,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.leaky_relu(self.negative_slope)
+        return as_tensor(x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -74,12 +75,12 @@ class Sigmoid(Module):
     """1 / (1 + e^-z), computed without overflow."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return as_tensor(x).sigmoid()
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return as_tensor(x).tanh()
 
 
 class Softmax(Module):
@@ -90,7 +91,7 @@ class Softmax(Module):
         self.axis = axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(self.axis)
+        return as_tensor(x).softmax(self.axis)
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
@@ -100,4 +101,4 @@ class Identity(Module):
     """Returns its input (the documents' linear output activation)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x
+        return as_tensor(x)

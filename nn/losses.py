@@ -55,14 +55,17 @@ def l2_penalty(module: Module, lam: float, m: int) -> Tensor:
     """lambda / (2 m) * sum_l ||W^[l]||_F^2 over the layers' weights (not biases, not BatchNorm).
 
     Add it to the cost; its gradient is the documents' dW += lambda / m * W.
-    A module lists the parameters it regularizes in ``regularized``.
+    A module names the parameters it regularizes in ``regularized``; by
+    default those with two or more dimensions (weight matrices).
     """
-    weights = [
-        parameter
-        for sub in module.modules()
-        for name in sub.regularized
-        if (parameter := getattr(sub, name, None)) is not None
-    ]
+    weights = []
+    for sub in module.modules():
+        if sub.regularized is None:
+            weights += [p for p in sub._parameters.values() if p is not None and p.ndim >= 2]
+        else:
+            weights += [
+                p for name in sub.regularized if (p := getattr(sub, name, None)) is not None
+            ]
     if not weights:
         raise ValueError(f"l2_penalty: {type(module).__name__} has no regularized weights")
     total = (weights[0] * weights[0]).sum()

@@ -48,9 +48,7 @@ def accuracy(logits_or_probs: Any, y: Any, threshold: float | None = None) -> fl
     """
     predicted, true = predictions(logits_or_probs, threshold), _labels(y)
     if predicted.shape != true.shape:
-        raise ValueError(
-            f"accuracy: {predicted.shape[0]} predictions but {true.shape[0]} labels"
-        )
+        raise ValueError(f"accuracy: {predicted.shape[0]} predictions but {true.shape[0]} labels")
     return float(np.mean(predicted == true)) if true.size else float("nan")
 
 
@@ -61,7 +59,9 @@ def confusion_matrix(pred: Any, y: Any, num_classes: int) -> np.ndarray:
     """
     predicted, true = predictions(pred), _labels(y)
     if predicted.shape != true.shape:
-        raise ValueError(f"confusion_matrix: {predicted.shape[0]} predictions, {true.shape[0]} labels")
+        raise ValueError(
+            f"confusion_matrix: {predicted.shape[0]} predictions, {true.shape[0]} labels"
+        )
     for name, labels in (("predicted", predicted), ("true", true)):
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(f"confusion_matrix: a {name} label is outside 0..{num_classes - 1}")
@@ -94,7 +94,10 @@ class Diagnosis:
         if self.high_bias:  # the documents' recipe: fix bias first, then variance
             return "underfits: try a bigger network, train longer, or change the architecture"
         if self.high_variance:
-            return "overfits: get more data, add regularization (L2, dropout), or change the architecture"
+            return (
+                "overfits: get more data, add regularization (L2, dropout), "
+                "or change the architecture"
+            )
         return "fits well: done"
 
     def __str__(self) -> str:
@@ -114,7 +117,11 @@ def diagnose(
     dev 11% is high variance; train 15%, dev 16% high bias; train 15%, dev
     30% both; train 0.5%, dev 1% neither.
     """
-    for name, value in (("train_error", train_error), ("dev_error", dev_error), ("bayes_error", bayes_error)):
+    for name, value in (
+        ("train_error", train_error),
+        ("dev_error", dev_error),
+        ("bayes_error", bayes_error),
+    ):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"diagnose: {name} must be a fraction in [0, 1], got {value}")
     avoidable_bias = train_error - bayes_error

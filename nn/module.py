@@ -51,6 +51,10 @@ class Parameter(Tensor):
     def name(self, value: str | None) -> None:
         _TENSOR_NAME.__set__(self, value)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._owner = None  # the unpickled module links its parameters again
+        super().__setstate__(state)
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
@@ -79,8 +83,9 @@ class Module:
     sub-Modules and buffers (``register_buffer``) as attributes.
     """
 
-    # parameter names that nn.l2_penalty (and weight decay by name) regularizes
-    regularized: tuple[str, ...] = ()
+    # the parameters nn.l2_penalty regularizes; None: those with 2 or more dimensions
+    # (weight matrices, not biases or BatchNorm's gamma and beta)
+    regularized: tuple[str, ...] | None = None
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -96,6 +101,10 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        if name in self._buffers and isinstance(value, np.ndarray):
+            self._buffers[name] = value  # a new array for a buffer stays a buffer
+            object.__setattr__(self, name, value)
+            return
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -110,6 +119,19 @@ class Module:
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         object.__delattr__(self, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and deepcopy: everything but the weak link to the parent module."""
+        state = dict(self.__dict__)
+        state["_parent"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for parameter in self._parameters.values():
+            parameter._owner = weakref.ref(self)
+        for child in self._modules.values():
+            object.__setattr__(child, "_parent", weakref.ref(self))
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
         """A state array that is not learned (running statistics); saved in state_dict."""
@@ -208,12 +230,18 @@ class Module:
 
     # ------------------------------------------------------------- state
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Copies of every parameter's and buffer's values, by dotted name."""
+        """Copies of every parameter's and buffer's values, by dotted name, module by
+        module as in PyTorch (copies, unlike PyTorch: a state dict is a snapshot)."""
         state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for name, parameter in self.named_parameters():
-            state[name] = parameter.data.copy()
-        for name, array in self.named_buffers():
-            state[name] = np.array(array, copy=True)
+        seen: set[int] = set()
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    state[prefix + name] = parameter.data.copy()
+            for name, array in module._buffers.items():
+                state[prefix + name] = np.array(array, copy=True)
         return state
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -294,7 +322,10 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
+            part = Sequential(*modules[index])
+            for module in part:  # the slice borrows its modules: they still belong here
+                object.__setattr__(module, "_parent", weakref.ref(self))
+            return part
         return modules[index]
 
     def __len__(self) -> int:

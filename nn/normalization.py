@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini import Tensor, get_default_dtype
 
 from . import functional as F
 from .module import Module, Parameter
@@ -22,15 +22,18 @@ class BatchNorm1d(Module):
     they make the preceding layer's bias redundant.
     """
 
+    regularized = ()  # gamma and beta are not weights: l2_penalty leaves them alone
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
-        self.weight = Parameter(np.ones(num_features))
-        self.bias = Parameter(np.zeros(num_features))
-        self.register_buffer("running_mean", np.zeros(num_features))
-        self.register_buffer("running_var", np.ones(num_features))
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.ones(num_features, dtype=dtype))
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.batch_norm(

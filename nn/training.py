@@ -51,7 +51,9 @@ class History:
         try:
             import matplotlib.pyplot as plt
         except ImportError as error:
-            raise ImportError("History.plot needs matplotlib: pip install 'autograd-mini[plot]'") from error
+            raise ImportError(
+                "History.plot needs matplotlib: pip install 'autograd-mini[plot]'"
+            ) from error
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
         epochs = np.arange(1, self.epochs + 1)
@@ -59,7 +61,12 @@ class History:
         if self.dev_cost:
             ax.plot(epochs, self.dev_cost, label="dev cost")
         if self.best_epoch is not None:
-            ax.axvline(self.best_epoch, color="grey", linestyle="--", label=f"best epoch ({self.best_epoch})")
+            ax.axvline(
+                self.best_epoch,
+                color="grey",
+                linestyle="--",
+                label=f"best epoch ({self.best_epoch})",
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel("cost")
         ax.set_title(title)
@@ -72,7 +79,9 @@ class EarlyStopping:
     ``patience`` epochs; with ``restore_best`` the model gets back the weights
     of its best epoch (001 section 7)."""
 
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, restore_best: bool = True) -> None:
+    def __init__(
+        self, patience: int = 5, min_delta: float = 0.0, restore_best: bool = True
+    ) -> None:
         if patience < 1:
             raise ValueError(f"EarlyStopping: patience must be >= 1, got {patience}")
         self.patience = patience
@@ -127,7 +136,11 @@ def fit(
         raise ValueError("fit: early_stopping watches the dev cost, so it needs dev=(X_dev, y_dev)")
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
-    loader = train if isinstance(train, DataLoader) else DataLoader(*train, batch_size=batch_size, seed=seed)
+    loader = (
+        train
+        if isinstance(train, DataLoader)
+        else DataLoader(*train, batch_size=batch_size, seed=seed)
+    )
     classification = isinstance(loss_fn, CLASSIFICATION_LOSSES)
     history = History()
     bar = _progress_bar(epochs, progress)
@@ -147,7 +160,9 @@ def fit(
                 bar.update()
             if scheduler is not None:
                 scheduler.step()
-            if early_stopping is not None and early_stopping.step(epoch, history.dev_cost[-1], model):
+            if early_stopping is not None and early_stopping.step(
+                epoch, history.dev_cost[-1], model
+            ):
                 history.stopped_epoch = epoch
                 break
     finally:
@@ -159,7 +174,9 @@ def fit(
     return history
 
 
-def _train_epoch(model: Module, loss_fn: Any, optimizer: Optimizer, loader: DataLoader, l2: float) -> float:
+def _train_epoch(
+    model: Module, loss_fn: Any, optimizer: Optimizer, loader: DataLoader, l2: float
+) -> float:
     model.train()
     total, count = 0.0, 0
     for xb, yb in loader:
@@ -181,7 +198,11 @@ def _train_epoch(model: Module, loss_fn: Any, optimizer: Optimizer, loader: Data
 
 @no_grad()
 def evaluate(
-    model: Module, loss_fn: Any, data: tuple[Any, Any], batch_size: int = 256, classification: bool = True
+    model: Module,
+    loss_fn: Any,
+    data: tuple[Any, Any],
+    batch_size: int = 256,
+    classification: bool = True,
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of ``model`` on ``data`` in eval mode (accuracy NaN unless
     ``classification``); the model's mode is restored afterwards."""
@@ -189,7 +210,9 @@ def evaluate(
     was_training = model.training
     model.eval()
     try:
-        outputs = [model(xb) for xb, _ in DataLoader(X, y, batch_size=max(batch_size, 256), shuffle=False)]
+        outputs = [
+            model(xb) for xb, _ in DataLoader(X, y, batch_size=max(batch_size, 256), shuffle=False)
+        ]
     finally:
         model.train(was_training)
     scores = Tensor(np.concatenate([out.data for out in outputs]))

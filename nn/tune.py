@@ -76,7 +76,10 @@ class LogUniform(Space):
 
     def narrowed(self, values: Sequence[Any]) -> LogUniform:
         lo, hi = _widened(
-            math.log10(min(values)), math.log10(max(values)), math.log10(self.lo), math.log10(self.hi)
+            math.log10(min(values)),
+            math.log10(max(values)),
+            math.log10(self.lo),
+            math.log10(self.hi),
         )
         return LogUniform(10**lo, 10**hi)
 
@@ -90,7 +93,9 @@ class OneMinusLogUniform(Space):
 
     def __post_init__(self) -> None:
         if not 0 <= self.lo <= self.hi < 1:
-            raise ValueError(f"OneMinusLogUniform: need 0 <= lo <= hi < 1, got {self.lo}, {self.hi}")
+            raise ValueError(
+                f"OneMinusLogUniform: need 0 <= lo <= hi < 1, got {self.lo}, {self.hi}"
+            )
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(1 - 10 ** rng.uniform(math.log10(1 - self.hi), math.log10(1 - self.lo)))
@@ -116,7 +121,7 @@ class IntUniform(Space):
 
     def narrowed(self, values: Sequence[Any]) -> IntUniform:
         lo, hi = _widened(min(values), max(values), self.lo, self.hi)
-        return IntUniform(int(math.floor(lo)), int(math.ceil(hi)))
+        return IntUniform(math.floor(lo), math.ceil(hi))
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,9 @@ class Choice(Space):
         return Choice([option for option in self.options if option in values])
 
 
-def _widened(lo: float, hi: float, floor: float, ceiling: float, margin: float = 0.25) -> tuple[float, float]:
+def _widened(
+    lo: float, hi: float, floor: float, ceiling: float, margin: float = 0.25
+) -> tuple[float, float]:
     """[lo, hi] grown by ``margin`` of its width on each side, kept inside [floor, ceiling]."""
     width = hi - lo if hi > lo else 0.1 * (ceiling - floor)
     return max(floor, lo - margin * width), min(ceiling, hi + margin * width)
@@ -159,11 +166,15 @@ class Trial:
         return self.error is not None
 
 
-def sample_configs(space: Mapping[str, Space], n_trials: int, seed: int = 0) -> list[tuple[dict, int]]:
+def sample_configs(
+    space: Mapping[str, Space], n_trials: int, seed: int = 0
+) -> list[tuple[dict, int]]:
     """The (config, trial seed) pairs ``random_search`` evaluates, in order."""
     for name, dimension in space.items():
         if not isinstance(dimension, Space):
-            raise TypeError(f"random_search: space[{name!r}] is a {type(dimension).__name__}, not a Space")
+            raise TypeError(
+                f"random_search: space[{name!r}] is a {type(dimension).__name__}, not a Space"
+            )
     rng = np.random.default_rng(seed)
     drawn = []
     for _ in range(n_trials):
@@ -219,8 +230,12 @@ def random_search(
     return sorted(trials, key=lambda trial: (trial.failed, trial.score))
 
 
-def _run_all(executor: Executor, objective: Callable[..., float], drawn: list[tuple[dict, int]]) -> list[Trial]:
-    futures = [executor.submit(run_trial, objective, config, trial_seed) for config, trial_seed in drawn]
+def _run_all(
+    executor: Executor, objective: Callable[..., float], drawn: list[tuple[dict, int]]
+) -> list[Trial]:
+    futures = [
+        executor.submit(run_trial, objective, config, trial_seed) for config, trial_seed in drawn
+    ]
     trials = []
     for future in futures:
         try:
@@ -236,9 +251,14 @@ def _run_all(executor: Executor, objective: Callable[..., float], drawn: list[tu
     return trials
 
 
-def refine(results: Sequence[Trial], space: Mapping[str, Space], top_k: int = 5) -> dict[str, Space]:
+def refine(
+    results: Sequence[Trial], space: Mapping[str, Space], top_k: int = 5
+) -> dict[str, Space]:
     """A narrower space around the ``top_k`` best successful trials (coarse to fine)."""
     best = sorted((t for t in results if not t.failed), key=lambda t: t.score)[:top_k]
     if not best:
         raise ValueError("refine: no successful trial to refine around")
-    return {name: dimension.narrowed([t.config[name] for t in best]) for name, dimension in space.items()}
+    return {
+        name: dimension.narrowed([t.config[name] for t in best])
+        for name, dimension in space.items()
+    }

@@ -24,12 +24,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen needed
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
 
-import nn  # noqa: E402
-from autograd_mini import Tensor, draw_graph  # noqa: E402
+import nn
+from autograd_mini import Tensor, draw_graph
 
 
 def build_model(rng: np.random.Generator) -> nn.Sequential:
@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     _, test_accuracy = nn.evaluate(model, loss_fn, test)
     diagnosis = nn.metrics.diagnose(1 - train_accuracy, 1 - dev_accuracy)
     print(f"epochs run: {history.epochs} (best dev cost at epoch {history.best_epoch})")
-    print(f"train accuracy {train_accuracy:.4f}, dev accuracy {dev_accuracy:.4f}, "
-          f"test accuracy {test_accuracy:.4f}")
+    print(
+        f"train accuracy {train_accuracy:.4f}, dev accuracy {dev_accuracy:.4f}, "
+        f"test accuracy {test_accuracy:.4f}"
+    )
     print(f"diagnosis: {diagnosis}")
 
     ax = history.plot(title="Digits MLP (BatchNorm, Dropout, Adam): cost per epoch")

@@ -23,7 +23,12 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses define ``lr_at(lr0, t)``."""
+    """Base class. Like PyTorch's schedulers these are chainable: each ``step()``
+    updates the rate the group has now (``next_lr``), so two schedulers on one
+    optimizer compose, and a rate changed by hand is decayed from its new
+    value. ``closed_form(lr0, t)`` is the formula above; it is used when
+    resuming with ``last_epoch`` and it is what a lone scheduler follows.
+    """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -37,22 +42,36 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
+        self._step_count = 0
         self.step()
 
-    def lr_at(self, lr0: float, t: int) -> float:
-        raise TypeError(f"{type(self).__name__} must define lr_at()")
+    def closed_form(self, lr0: float, t: int) -> float:
+        raise TypeError(f"{type(self).__name__} must define closed_form()")
+
+    def next_lr(self, lr: float, lr0: float, t: int) -> float:
+        """The rate for step t from the current rate ``lr`` (default: the closed form)."""
+        return self.closed_form(lr0, t)
 
     def step(self) -> None:
         """Advance t by one and set each group's learning rate."""
+        self._step_count += 1
         self.last_epoch += 1
+        t = self.last_epoch
+        resuming = self._step_count == 1 and t > 0
         self._last_lr = []
         for index, (group, lr0) in enumerate(zip(self.optimizer.param_groups, self.base_lrs)):
-            lr = self._lr_for_group(index, lr0)
+            if resuming:
+                lr = self._closed_form_for_group(index, lr0, t)
+            else:
+                lr = self._next_lr_for_group(index, group["lr"], lr0, t)
             group["lr"] = lr
             self._last_lr.append(lr)
 
-    def _lr_for_group(self, index: int, lr0: float) -> float:
-        return self.lr_at(lr0, self.last_epoch)
+    def _closed_form_for_group(self, index: int, lr0: float, t: int) -> float:
+        return self.closed_form(lr0, t)
+
+    def _next_lr_for_group(self, index: int, lr: float, lr0: float, t: int) -> float:
+        return self.next_lr(lr, lr0, t)
 
     def get_last_lr(self) -> list[float]:
         """The learning rates set by the last ``step()``, one per parameter group."""
@@ -76,8 +95,11 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, lr0: float, t: int) -> float:
+    def closed_form(self, lr0: float, t: int) -> float:
         return lr0 * self.gamma ** (t // self.step_size)
+
+    def next_lr(self, lr: float, lr0: float, t: int) -> float:
+        return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
 
 
 class ExponentialLR(LRScheduler):
@@ -87,8 +109,11 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, lr0: float, t: int) -> float:
+    def closed_form(self, lr0: float, t: int) -> float:
         return lr0 * self.gamma**t
+
+    def next_lr(self, lr: float, lr0: float, t: int) -> float:
+        return lr * self.gamma if t > 0 else lr
 
 
 class InverseTimeLR(LRScheduler):
@@ -100,12 +125,15 @@ class InverseTimeLR(LRScheduler):
         self.k = k
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, lr0: float, t: int) -> float:
+    def closed_form(self, lr0: float, t: int) -> float:
         return lr0 / (1 + self.k * t)
+
+    def next_lr(self, lr: float, lr0: float, t: int) -> float:
+        return lr * (1 + self.k * (t - 1)) / (1 + self.k * t) if t > 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Half a cosine from lr0 down to ``eta_min`` over ``T_max`` steps."""
+    """Half a cosine from lr0 down to ``eta_min`` over ``T_max`` steps (PyTorch's recursion)."""
 
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
@@ -115,10 +143,18 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, lr0: float, t: int) -> float:
-        if t == 0:
-            return lr0  # exactly, as PyTorch does (the formula may round the last digit)
+    def closed_form(self, lr0: float, t: int) -> float:
         return self.eta_min + (lr0 - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+    def next_lr(self, lr: float, lr0: float, t: int) -> float:
+        if t == 0:
+            return lr
+        if (t - 1 - self.T_max) % (2 * self.T_max) == 0:  # at the bottom: start back up
+            return lr + (lr0 - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+        ratio = (1 + math.cos(math.pi * t / self.T_max)) / (
+            1 + math.cos(math.pi * (t - 1) / self.T_max)
+        )
+        return ratio * (lr - self.eta_min) + self.eta_min
 
 
 class LambdaLR(LRScheduler):
@@ -139,8 +175,11 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = [lr_lambda] * groups
         super().__init__(optimizer, last_epoch)
 
-    def _lr_for_group(self, index: int, lr0: float) -> float:
-        return lr0 * self.lr_lambdas[index](self.last_epoch)
+    def _closed_form_for_group(self, index: int, lr0: float, t: int) -> float:
+        return lr0 * self.lr_lambdas[index](t)
+
+    def _next_lr_for_group(self, index: int, lr: float, lr0: float, t: int) -> float:
+        return self._closed_form_for_group(index, lr0, t)
 
     def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
+from autograd_mini import Tensor, enable_grad, no_grad
 
 
 class Optimizer:
@@ -40,6 +40,10 @@ class Optimizer:
                     f"{type(self).__name__}: parameter {position} is not a Tensor that "
                     "requires grad; pass model.parameters()"
                 )
+        if len({id(p) for p in group["params"]}) != len(group["params"]):
+            raise ValueError(
+                f"{type(self).__name__}: a parameter is listed twice; it would be updated twice"
+            )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: a parameter appears in two groups")
@@ -53,9 +57,21 @@ class Optimizer:
             for param in group["params"]:
                 param.grad = None
 
-    @no_grad()
-    def step(self) -> None:
-        """Update every parameter that has a gradient."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient.
+
+        ``closure``, if given, recomputes the loss (zero_grad, forward,
+        backward) before the update, as in PyTorch; its loss is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            self._update_all()
+        return loss
+
+    def _update_all(self) -> None:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is None:

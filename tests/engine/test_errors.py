@@ -85,3 +85,45 @@ def test_numpy_interop():
     assert isinstance(np.ones((2, 2)) @ x, Tensor)
     with pytest.raises(TypeError):
         np.exp(x)  # numpy functions do not silently drop the graph
+
+
+def test_more_errors_name_the_op():
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"var: ddof=3, but each variance is over 3 values"):
+        x.var(axis=0, ddof=3)
+    with pytest.raises(TypeError, match=r"^reshape: .*input shapes: \(3, 2\)"):
+        x.reshape(2.5)
+    with pytest.raises(TypeError, match=r"^add: "):
+        x + None
+    with pytest.raises(IndexError, match="whole numbers.*boolean ndarray"):
+        x[Tensor([1.7])]
+    with pytest.raises(ValueError, match=r"swapaxes: axis 5 is out of bounds .*\(3, 2\)"):
+        x.swapaxes(0, 5)
+    with pytest.raises(TypeError, match="mul: an operand is complex"):
+        x * 1j
+
+
+def test_reductions_accept_a_list_of_axes():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    np.testing.assert_array_equal(x.sum(axis=[0, 2]).data, x.data.sum(axis=(0, 2)))
+    x.mean(axis=[1]).sum().backward()
+    np.testing.assert_allclose(x.grad, 1 / 3)
+
+
+def test_list_operands_work_in_forward_and_backward():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    (x @ [[1.0, 0.0], [0.0, 3.0]]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, 3.0]])
+    b = Tensor([2.0, 3.0], requires_grad=True)
+    ([2.0, 0.0] ** b).sum().backward()
+    np.testing.assert_allclose(b.grad, [4 * np.log(2.0), 0.0])
+    x.zero_grad()
+    (x ** [1.0, 2.0]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, 4.0]])
+
+
+def test_a_hook_may_return_a_list():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: [5.0, 6.0])
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 6.0])

@@ -435,3 +435,66 @@ def test_broadcast_gradients_are_summed_to_each_input_shape(data):
     (tx * tb).sum().backward()
     np.testing.assert_allclose(tx.grad, np.full((3, 1), b.sum()))
     np.testing.assert_allclose(tb.grad, np.full(4, x.sum()))
+
+
+def test_a_freed_graph_keeps_no_intermediate_results_alive():
+    """After backward, keeping the loss (losses.append(loss)) keeps only leaves, as in PyTorch."""
+    x = Tensor(np.ones((100, 100)), requires_grad=True)
+    hidden = (x * 2).tanh()
+    ref = weakref.ref(hidden)
+    loss = (hidden * 3).sum()
+    del hidden
+    gc.collect()
+    assert ref() is not None  # before backward the graph needs it
+    loss.backward()
+    gc.collect()
+    assert ref() is None
+    assert loss.grad_fn.parents[0].name == "mul"  # its producer stands in for it
+
+
+def test_grad_leaves_retained_grads_alone():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    am.grad((y * y).sum(), x)
+    assert y.grad is None and x.grad is None
+
+
+def test_no_grad_as_a_bare_decorator():
+    @am.no_grad
+    def evaluate(t):
+        return t * 2
+
+    assert evaluate(Tensor([1.0], requires_grad=True)).grad_fn is None
+    assert am.is_grad_enabled()
+
+
+class TestViewsShareTheVersionCounter:
+    def test_modifying_a_tensor_through_its_transpose_is_caught(self):
+        a = Tensor([[1.0, 2.0]], requires_grad=True)
+        w = Tensor(np.ones((2, 2)), requires_grad=True)
+        y = (a @ w.T).sum()  # matmul saved w.T, a view of w
+        w.data -= 10
+        with pytest.raises(RuntimeError, match="matmul: input 1"):
+            y.backward()
+
+    def test_slices_reshapes_and_detach_share_it(self):
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (x[0:2] * x[0:2]).sum()
+        x.data += 100
+        with pytest.raises(RuntimeError, match="mul: input 0"):
+            y.backward()
+        z = Tensor(np.ones((2, 2)), requires_grad=True)
+        loss = (z.reshape(4) * 2.0).sum()  # mul saved the reshaped view of z
+        z.detach().data += 1  # changes z's values too
+        assert z._version > 0
+        with pytest.raises(RuntimeError, match="mul: input 0"):
+            loss.backward()
+
+    def test_an_advanced_index_copy_does_not_share(self):
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        picked = x[[0, 2]]
+        y = (picked * picked).sum()
+        x.data += 1  # picked is a copy: its values did not change
+        y.backward()
+        np.testing.assert_array_equal(x.grad, [2.0, 0.0, 6.0])

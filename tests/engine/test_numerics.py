@@ -89,3 +89,20 @@ def test_float32_sigmoid_stays_finite_and_ordered():
     assert y.dtype == np.float32
     assert np.all(np.isfinite(y.data)) and np.all(np.diff(y.data) >= 0)
     assert y.data[0] == 0.0 and y.data[-1] == 1.0
+
+
+def test_log_of_an_underflowed_probability_stays_finite():
+    x = Tensor([[1e3, -1e3, 0.0]], requires_grad=True)
+    log_p = x.softmax().log()
+    assert np.all(np.isfinite(log_p.data))
+    assert log_p.data[0, 1] == pytest.approx(np.log(np.finfo(float).tiny))
+    log_p[:, 0].sum().backward()
+    assert np.all(np.isfinite(x.grad))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(Tensor([-1.0]).log().item())  # negative input: still NaN
+
+
+def test_pow_zero_exponent_has_zero_slope_even_at_zero():
+    a = Tensor([0.0, 1.0, 2.0], requires_grad=True)
+    (a**0).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0, 0.0])

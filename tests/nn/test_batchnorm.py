@@ -104,7 +104,10 @@ def test_three_dimensional_input_normalizes_over_batch_and_length():
     np.testing.assert_allclose(y.data.mean(axis=(0, 2)), 0, atol=1e-12)
     np.testing.assert_allclose(y.data.var(axis=(0, 2)), 1, rtol=1e-4)
     assert_gradients_match(
-        lambda x, w, b: nn.functional.batch_norm(x, None, None, w, b), x, layer.weight, layer.bias
+        lambda x, w, b: nn.functional.batch_norm(x, None, None, w, b, training=True),
+        x,
+        layer.weight,
+        layer.bias,
     )
 
 
@@ -127,7 +130,7 @@ def test_batch_norm_errors():
     with pytest.raises(ValueError, match=r"more than one value per feature.*\(1, 3\)"):
         layer(Tensor(np.ones((1, 3))))
     with pytest.raises(
-        ValueError, match=r"input of shape \(4, 5\) has 5 features on axis 1.*has 3"
+        ValueError, match=r"\(4, 5\) has 5 features on axis 1, but weight has shape \(3,\)"
     ):
         layer(Tensor(np.ones((4, 5))))
     with pytest.raises(ValueError, match="shape \\(m, C\\) or \\(m, C, L\\)"):
@@ -146,7 +149,7 @@ def test_double_backward_through_batch_norm():
 
     def gradient_at(values, create_graph=False):
         x = Tensor(values, requires_grad=True)
-        y = nn.functional.batch_norm(x, None, None, gamma, beta)
+        y = nn.functional.batch_norm(x, None, None, gamma, beta, training=True)
         (g,) = grad(((y * weights) ** 2).sum(), x, create_graph=create_graph)
         return x, g
 
@@ -157,3 +160,27 @@ def test_double_backward_through_batch_norm():
         gradient_at(point + eps * direction)[1].data - gradient_at(point - eps * direction)[1].data
     ) / (2 * eps)
     np.testing.assert_allclose(hessian_vector.data, numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_functional_batch_norm_defaults_like_pytorch():
+    x = np.random.default_rng(5).standard_normal((6, 2)) * 3 + 1
+    running_mean, running_var = np.zeros(2), np.ones(2)
+    y = nn.functional.batch_norm(Tensor(x), running_mean, running_var)  # eval, no gamma/beta
+    np.testing.assert_allclose(y.data, x / np.sqrt(1 + 1e-5))
+    np.testing.assert_array_equal(running_mean, 0)  # evaluation does not move them
+    y = nn.functional.batch_norm(Tensor(x), running_mean, running_var, training=True)
+    np.testing.assert_allclose(y.data.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(running_mean, 0.1 * x.mean(axis=0))
+
+
+def test_parameters_follow_the_default_dtype():
+    from autograd_mini import set_default_dtype
+
+    set_default_dtype(np.float32)
+    try:
+        layer, linear = nn.BatchNorm1d(3), nn.Linear(3, 2)
+        assert layer.weight.dtype == layer.running_mean.dtype == linear.weight.dtype == np.float32
+        y = linear(layer(Tensor((np.ones((4, 3)) * np.arange(4)[:, None]).astype(np.float32))))
+        assert y.dtype == np.float32
+    finally:
+        set_default_dtype(np.float64)

@@ -66,7 +66,9 @@ def test_standardizer_uses_the_training_statistics_only():
     scaler.transform(dev)
     np.testing.assert_array_equal(scaler.mean, mean_before)
     assert isinstance(scaler.transform(Tensor(dev)), Tensor)
-    np.testing.assert_array_equal(nn.data.Standardizer().fit_transform(train), scaler.transform(train))
+    np.testing.assert_array_equal(
+        nn.data.Standardizer().fit_transform(train), scaler.transform(train)
+    )
 
 
 def test_standardizer_constant_features_and_errors():
@@ -81,7 +83,9 @@ def test_standardizer_constant_features_and_errors():
 @given(st.integers(1, 50), st.integers(1, 16), st.booleans(), st.booleans())
 def test_every_example_appears_once_per_epoch(n, batch_size, shuffle, drop_last):
     X, y = np.arange(n, dtype=float)[:, None], np.arange(n)
-    loader = nn.data.DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=0, drop_last=drop_last)
+    loader = nn.data.DataLoader(
+        X, y, batch_size=batch_size, shuffle=shuffle, seed=0, drop_last=drop_last
+    )
     epochs = [list(loader) for _ in range(2)]
     for batches in epochs:
         assert len(batches) == len(loader)

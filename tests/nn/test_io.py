@@ -169,3 +169,14 @@ def test_save_errors(tmp_path):
     with pytest.raises(ValueError, match="metadata key 'format' is reserved"):
         nn.save(small_model(), tmp_path / "x.safetensors", metadata={"format": "mine"})
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_numpy_scalar_hyperparameters_and_missing_folders(tmp_path):
+    model = small_model()
+    optimizer = nn.optim.SGD(model.parameters(), lr=np.float32(0.1))
+    nn.save(model, tmp_path / "m.safetensors", optimizer=optimizer)
+    assert nn.load_optimizer_state(tmp_path / "m.safetensors")["param_groups"][0][
+        "lr"
+    ] == pytest.approx(0.1)
+    with pytest.raises(FileNotFoundError, match="the folder .*nowhere.* does not exist"):
+        nn.save(model, tmp_path / "nowhere" / "m.safetensors")

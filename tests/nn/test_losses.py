@@ -202,3 +202,18 @@ def test_loss_errors_name_the_op_and_shapes():
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.CrossEntropyLoss(reduction="avg")
     assert repr(nn.MSELoss()) == "MSELoss(reduction='mean')"
+
+
+def test_probability_targets_with_logits_too_far_apart_for_floats():
+    with np.errstate(over="ignore"):
+        loss = nn.functional.cross_entropy(Tensor([[1e308, -1e308, 0.0]]), np.array([[1.0, 0, 0]]))
+    assert loss.item() == 0.0
+    with pytest.raises(ValueError, match="or NaN"):
+        nn.BCELoss()(Tensor([np.nan]), [1.0])
+
+
+def test_activations_and_dropout_accept_arrays():
+    assert isinstance(nn.ReLU()(np.array([-1.0, 2.0])), Tensor)
+    layer = nn.Dropout(0.5)
+    layer.eval()
+    assert isinstance(layer(np.ones(3)), Tensor)

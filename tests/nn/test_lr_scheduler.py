@@ -84,6 +84,7 @@ def test_state_dict_round_trip():
         scheduler.step()
     resumed_optimizer = optimizer_with()
     resumed = lr_scheduler.ExponentialLR(resumed_optimizer, gamma=0.9)
+    resumed_optimizer.load_state_dict(scheduler.optimizer.state_dict())  # as in PyTorch: both
     resumed.load_state_dict(scheduler.state_dict())
     scheduler.step()
     resumed.step()
@@ -99,3 +100,26 @@ def test_scheduler_errors():
         lr_scheduler.CosineAnnealingLR(optimizer_with(), T_max=0)
     with pytest.raises(ValueError, match="2 functions for 1 groups"):
         lr_scheduler.LambdaLR(optimizer_with(), [abs, abs])
+
+
+def test_schedulers_chain_and_follow_manual_changes_like_pytorch():
+    optimizer = optimizer_with(lr=1.0)
+    first = lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    second = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    for _ in range(2):
+        first.step()
+        second.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx((0.5 * 0.9) ** 2)
+    optimizer = optimizer_with(lr=1.0)
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    optimizer.param_groups[0]["lr"] = 10.0  # changed by hand
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == 5.0
+
+
+def test_resuming_with_last_epoch_uses_the_closed_form():
+    optimizer = optimizer_with(lr=1.0)
+    optimizer.param_groups[0]["initial_lr"] = 1.0
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)
+    assert scheduler.last_epoch == 5
+    assert scheduler.get_last_lr()[0] == pytest.approx(schedules.cosine_annealing(1.0, 5, 10))

@@ -83,15 +83,15 @@ def test_zero_grad_sets_grads_to_none():
 def test_state_dict_holds_copies_of_parameters_and_buffers():
     model = TwoLayer()
     state = model.state_dict()
-    assert list(state) == [
+    assert list(state) == [  # module by module, as in PyTorch
         "features.0.weight",
         "features.0.bias",
         "norm.weight",
         "norm.bias",
-        "head.weight",
-        "head.bias",
         "norm.running_mean",
         "norm.running_var",
+        "head.weight",
+        "head.bias",
     ]
     state["head.weight"][...] = 0
     assert not np.all(model.head.weight.data == 0)
@@ -178,3 +178,50 @@ def test_forward_hooks_see_and_replace_outputs():
     replace.remove()
     np.testing.assert_array_equal(model(Tensor(np.ones((1, 2)))).data, out.data)
     assert len(seen) == 2
+
+
+def test_pickle_and_deepcopy_keep_the_links_between_modules_and_parameters():
+    import copy
+    import pickle
+
+    model = TwoLayer()
+    x = Tensor(np.random.default_rng(3).standard_normal((4, 3)))
+    model.eval()
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        np.testing.assert_array_equal(clone(x).data, model(x).data)
+        assert clone.head.weight.owner is clone.head and clone.head.weight is not model.head.weight
+        assert clone.features[0].weight.name == "features.0.weight"
+        clone.head.weight.data += 1  # independent of the original
+        assert not np.array_equal(clone.head.weight.data, model.head.weight.data)
+
+
+def test_slicing_a_sequential_does_not_move_its_modules():
+    import gc
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    head = model[0:2]
+    assert head[0] is model[0]
+    del head
+    gc.collect()
+    assert model[0].weight.name == "0.weight"
+
+
+def test_reassigning_a_buffer_keeps_it_in_the_state():
+    norm = nn.BatchNorm1d(2)
+    norm.running_mean = np.ones(2)
+    assert list(norm.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
+    np.testing.assert_array_equal(norm.state_dict()["running_mean"], 1.0)
+
+
+def test_l2_penalty_covers_weight_matrices_of_custom_modules():
+    class Custom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.W = nn.Parameter(np.full((2, 2), 2.0))
+            self.b = nn.Parameter(np.ones(2))
+
+        def forward(self, x):
+            return x @ self.W + self.b
+
+    model = nn.Sequential(Custom(), nn.Linear(2, 2, init="zeros"))
+    assert nn.l2_penalty(model, 1.0, 1).item() == pytest.approx(0.5 * 16)

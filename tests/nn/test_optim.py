@@ -248,3 +248,20 @@ def test_updates_bump_the_parameter_version():
     optimizer.step()  # stepping before backward: the graph's saved p is stale
     with pytest.raises(RuntimeError, match="mul: input 0"):
         loss.backward()
+
+
+def test_step_with_a_closure_and_duplicate_parameters():
+    model = nn.Linear(2, 1, rng=0)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (model(np.ones((1, 2))) ** 2).sum()
+        loss.backward()
+        return loss
+
+    loss = optimizer.step(closure)
+    assert loss.item() > 0 and model.weight.grad is not None
+    w = nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match="listed twice"):
+        optim.SGD([w, w], lr=0.1)

@@ -12,12 +12,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
 
-import nn  # noqa: E402
-from autograd_mini import Tensor  # noqa: E402
+import nn
+from autograd_mini import Tensor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,10 @@ def digits():
 def mlp(seed=0):
     rng = np.random.default_rng(seed)
     return nn.Sequential(
-        nn.Linear(64, 64, rng=rng), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.1, rng=rng),
+        nn.Linear(64, 64, rng=rng),
+        nn.BatchNorm1d(64),
+        nn.ReLU(),
+        nn.Dropout(0.1, rng=rng),
         nn.Linear(64, 10, rng=rng),
     )
 
@@ -42,7 +45,9 @@ def test_fit_reaches_95_percent_on_digits(digits):
     train, dev, test = digits
     model = mlp()
     optimizer = nn.optim.Adam(model.parameters(), lr=3e-3)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, train, dev=dev, epochs=25, progress=False, seed=0)
+    history = nn.fit(
+        model, nn.CrossEntropyLoss(), optimizer, train, dev=dev, epochs=25, progress=False, seed=0
+    )
     assert history.epochs == 25 and len(history.dev_cost) == 25 and len(history.dev_accuracy) == 25
     assert history.train_cost[-1] < history.train_cost[0]
     _, test_accuracy = nn.evaluate(model, nn.CrossEntropyLoss(), test)
@@ -56,7 +61,18 @@ def test_fit_is_reproducible_with_a_seed(digits):
     for _ in range(2):
         model = mlp(seed=1)
         optimizer = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-        runs.append(nn.fit(model, nn.CrossEntropyLoss(), optimizer, train, dev=dev, epochs=3, progress=False, seed=5))
+        runs.append(
+            nn.fit(
+                model,
+                nn.CrossEntropyLoss(),
+                optimizer,
+                train,
+                dev=dev,
+                epochs=3,
+                progress=False,
+                seed=5,
+            )
+        )
     assert runs[0].train_cost == runs[1].train_cost and runs[0].dev_cost == runs[1].dev_cost
 
 
@@ -67,7 +83,16 @@ def test_the_recorded_cost_includes_the_l2_term(digits):
     model.eval()  # no dropout or batch statistics here anyway
     lam = 5.0
     optimizer = nn.optim.SGD(model.parameters(), lr=0.0)  # lr 0: the weights never move
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), epochs=1, batch_size=128, l2=lam, progress=False)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        (X, y),
+        epochs=1,
+        batch_size=128,
+        l2=lam,
+        progress=False,
+    )
     loss = nn.CrossEntropyLoss()(model(Tensor(X)), y).item()
     penalty = lam / (2 * 128) * np.sum(model[0].weight.data ** 2)
     assert history.train_cost[0] == pytest.approx(loss + penalty, rel=1e-12)
@@ -79,7 +104,17 @@ def test_early_stopping_restores_the_weights_of_the_best_dev_cost(digits):
     model = mlp(seed=2)
     optimizer = nn.optim.Adam(model.parameters(), lr=0.05)  # large: the dev cost soon wanders
     stopper = nn.EarlyStopping(patience=3)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, train, dev=dev, epochs=60, early_stopping=stopper, progress=False, seed=0)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        dev=dev,
+        epochs=60,
+        early_stopping=stopper,
+        progress=False,
+        seed=0,
+    )
     assert history.stopped_epoch is not None and history.stopped_epoch < 60
     assert history.best_epoch == int(np.argmin(history.dev_cost)) + 1
     assert history.stopped_epoch == history.best_epoch + 3
@@ -92,7 +127,15 @@ def test_scheduler_is_stepped_once_per_epoch_and_lr_recorded(digits):
     model = mlp()
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
     scheduler = nn.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=5, scheduler=scheduler, progress=False)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        epochs=5,
+        scheduler=scheduler,
+        progress=False,
+    )
     assert history.lr == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
     assert history.dev_cost == []
 
@@ -105,7 +148,14 @@ def test_progress_bar_shows_epoch_cost_and_dev_accuracy(digits, monkeypatch):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     train, dev, _ = digits
-    nn.fit(mlp(), nn.CrossEntropyLoss(), nn.optim.Adam(mlp().parameters()), (train[0][:64], train[1][:64]), dev=dev, epochs=2)
+    nn.fit(
+        mlp(),
+        nn.CrossEntropyLoss(),
+        nn.optim.Adam(mlp().parameters()),
+        (train[0][:64], train[1][:64]),
+        dev=dev,
+        epochs=2,
+    )
     shown = terminal.getvalue()
     assert "epochs" in shown and "2/2" in shown and "cost=" in shown and "dev acc=" in shown
 
@@ -123,10 +173,23 @@ def test_history_plot_and_fit_errors(digits):
     ax = history.plot()
     assert ax.get_title() and ax.get_xlabel() == "epoch" and len(ax.get_lines()) == 3
     with pytest.raises(ValueError, match="early_stopping watches the dev cost"):
-        nn.fit(mlp(), nn.CrossEntropyLoss(), nn.optim.SGD(mlp().parameters(), lr=0.1), train, early_stopping=nn.EarlyStopping())
+        nn.fit(
+            mlp(),
+            nn.CrossEntropyLoss(),
+            nn.optim.SGD(mlp().parameters(), lr=0.1),
+            train,
+            early_stopping=nn.EarlyStopping(),
+        )
     with pytest.raises(FloatingPointError, match="learning rate is probably too large"):
         model = nn.Sequential(nn.Linear(64, 10, rng=0))
-        nn.fit(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=1e6), (train[0], np.eye(10)[train[1]] * 1e200), epochs=2, progress=False)
+        nn.fit(
+            model,
+            nn.MSELoss(),
+            nn.optim.SGD(model.parameters(), lr=1e6),
+            (train[0], np.eye(10)[train[1]] * 1e200),
+            epochs=2,
+            progress=False,
+        )
 
 
 def test_the_main_job_command_writes_its_three_files(tmp_path):

@@ -51,13 +51,17 @@ def test_one_minus_log_uniform_makes_one_minus_beta_log_uniform():
 def test_int_uniform_and_choice_cover_their_values():
     rng = np.random.default_rng(2)
     ints = [tune.IntUniform(1, 4).sample(rng) for _ in range(4000)]
-    assert set(ints) == {1, 2, 3, 4} and all(abs(ints.count(v) / 4000 - 0.25) < 0.03 for v in range(1, 5))
+    assert set(ints) == {1, 2, 3, 4} and all(
+        abs(ints.count(v) / 4000 - 0.25) < 0.03 for v in range(1, 5)
+    )
     picks = [tune.Choice(["a", "b"]).sample(rng) for _ in range(1000)]
     assert set(picks) == {"a", "b"}
 
 
 def test_search_records_failures_and_sorts_best_first():
-    trials = tune.random_search(objective, SPACE, n_trials=30, seed=0, executor=ThreadPoolExecutor(2))
+    trials = tune.random_search(
+        objective, SPACE, n_trials=30, seed=0, executor=ThreadPoolExecutor(2)
+    )
     assert len(trials) == 30
     failed = [t for t in trials if t.failed]
     assert failed and all(t.config["hidden"] > 60 for t in failed)
@@ -75,32 +79,51 @@ def _key(trials):
 def test_same_results_on_the_process_pool_a_thread_pool_and_a_dask_cluster():
     distributed = pytest.importorskip("distributed")
     default = tune.random_search(objective, SPACE, n_trials=12, seed=3)
-    threads = tune.random_search(objective, SPACE, n_trials=12, seed=3, executor=ThreadPoolExecutor(4))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    threads = tune.random_search(
+        objective, SPACE, n_trials=12, seed=3, executor=ThreadPoolExecutor(4)
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
-            on_dask = tune.random_search(objective, SPACE, n_trials=12, seed=3, executor=client.get_executor())
+            on_dask = tune.random_search(
+                objective, SPACE, n_trials=12, seed=3, executor=client.get_executor()
+            )
     assert _key(default) == _key(threads) == _key(on_dask)
-    assert _key(tune.random_search(objective, SPACE, n_trials=12, seed=4, executor=ThreadPoolExecutor(2))) != _key(default)
+    assert _key(
+        tune.random_search(objective, SPACE, n_trials=12, seed=4, executor=ThreadPoolExecutor(2))
+    ) != _key(default)
 
 
 def test_objective_without_a_seed_parameter_and_unpicklable_objectives():
-    trials = tune.random_search(lambda config: config["lr"], {"lr": tune.Uniform(0, 1)}, 5, executor=ThreadPoolExecutor(2))
+    trials = tune.random_search(
+        lambda config: config["lr"], {"lr": tune.Uniform(0, 1)}, 5, executor=ThreadPoolExecutor(2)
+    )
     assert [t.score for t in trials] == sorted(t.config["lr"] for t in trials)
     with pytest.raises(TypeError, match="define it at module level"):
         tune.random_search(lambda config: 1.0, {"lr": tune.Uniform(0, 1)}, 2)
 
 
 def test_refine_narrows_around_the_best_trials():
-    trials = tune.random_search(objective, SPACE, n_trials=60, seed=0, executor=ThreadPoolExecutor(4))
+    trials = tune.random_search(
+        objective, SPACE, n_trials=60, seed=0, executor=ThreadPoolExecutor(4)
+    )
     finer = tune.refine(trials, SPACE, top_k=5)
     best = [t for t in trials if not t.failed][:5]
     for name in ("lr", "beta", "dropout"):
         values = [t.config[name] for t in best]
-        assert SPACE[name].lo <= finer[name].lo <= min(values) and max(values) <= finer[name].hi <= SPACE[name].hi
+        assert (
+            SPACE[name].lo <= finer[name].lo <= min(values)
+            and max(values) <= finer[name].hi <= SPACE[name].hi
+        )
     assert np.log10(finer["lr"].hi / finer["lr"].lo) < np.log10(SPACE["lr"].hi / SPACE["lr"].lo)
     assert set(finer["activation"].options) <= {"relu", "tanh"}
-    second = tune.random_search(objective, finer, n_trials=20, seed=1, executor=ThreadPoolExecutor(4))
-    assert np.median([t.score for t in second if not t.failed]) < np.median([t.score for t in trials if not t.failed])
+    second = tune.random_search(
+        objective, finer, n_trials=20, seed=1, executor=ThreadPoolExecutor(4)
+    )
+    assert np.median([t.score for t in second if not t.failed]) < np.median(
+        [t.score for t in trials if not t.failed]
+    )
 
 
 def test_space_errors():
