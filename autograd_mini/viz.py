@@ -45,8 +45,8 @@ STYLES = {
 }
 
 # Functions that name the scopes (e.g. nn modules) that ops ran in: given the
-# graph's tensors, each returns {node: scope label}. nn registers one.
-ScopeResolver = Callable[[list[Tensor]], dict[Node, str]]
+# graph's tensors and ops, each returns {op node: scope label}. nn registers one.
+ScopeResolver = Callable[[list[Tensor], list[Node]], dict[Node, str]]
 _scope_resolvers: list[ScopeResolver] = []
 
 
@@ -104,7 +104,8 @@ def draw_graph(
     values, nodes, edges = _collect(tensor, max_nodes)
     value_ids = {key: f"t{index}" for index, key in enumerate(values)}
     node_ids = {node: f"op{index}" for index, node in enumerate(nodes)}
-    scopes = _scopes([v for v in values.values() if isinstance(v, Tensor)]) if group_modules else {}
+    tensors = [v for v in values.values() if isinstance(v, Tensor)]
+    scopes = _scopes(tensors, nodes) if group_modules else {}
 
     dot = GraphDrawing(name="autograd_graph", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
@@ -219,8 +220,8 @@ def _value_label(value: Tensor | Node, show_data: bool, show_grad: bool) -> str:
     return "\n".join(lines)
 
 
-def _scopes(tensors: list[Tensor]) -> dict[Node, str]:
+def _scopes(tensors: list[Tensor], nodes: list[Node]) -> dict[Node, str]:
     scopes: dict[Node, str] = {}
     for resolver in _scope_resolvers:
-        scopes.update(resolver(tensors))
+        scopes.update(resolver(tensors, nodes))
     return scopes

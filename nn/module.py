@@ -344,7 +344,7 @@ def parameters_of(params: Iterable[Parameter] | Module) -> list[Parameter]:
     return list(params.parameters() if isinstance(params, Module) else params)
 
 
-def _module_scopes(tensors: list[Tensor]) -> dict[Node, str]:
+def _module_scopes(tensors: list[Tensor], nodes: list[Node]) -> dict[Node, str]:
     """For draw_graph(group_modules=True): the innermost module whose last call made each op.
 
     Modules are found from the graph's parameters, up to their outermost module.
@@ -364,10 +364,7 @@ def _module_scopes(tensors: list[Tensor]) -> dict[Node, str]:
                 calls.append((last - first, f"{name}: {type(module).__name__}", first, last))
     calls.sort()  # innermost (shortest) calls first
     scopes: dict[Node, str] = {}
-    for tensor in tensors:
-        node = tensor.grad_fn
-        if node is None or node in scopes:
-            continue
+    for node in nodes:
         for _, label, first, last in calls:
             if first < node.sequence < last:
                 scopes[node] = label

@@ -160,3 +160,12 @@ def test_grad_norms_and_their_plot():
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
     with pytest.raises(ValueError, match="no gradients"):
         nn.utils.plot_grad_norms(identity_chain(1.0))
+
+
+def test_module_clusters_survive_backward():
+    model = two_layers()
+    loss = model(Tensor(np.ones((2, 3)))).sum()
+    before = parse_dot(draw_graph(loss, group_modules=True).source)[2]
+    loss.backward()
+    after = parse_dot(draw_graph(loss, group_modules=True, show_grad=True).source)[2]
+    assert set(before) == set(after) == {"0: Linear", "1: ReLU", "2: Linear"}

@@ -1,0 +1,36 @@
+"""Every notebook in notebooks/ runs top to bottom in a fresh kernel without an error."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_without_errors(path, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},  # files it writes go to a temp folder
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError, naming the cell, on the first error
+    print(f"{path.name}: {time.perf_counter() - start:.1f} s")
+
+
+def test_there_are_ten_notebooks_with_outputs():
+    assert len(NOTEBOOKS) == 10
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert code and all(cell.get("outputs") is not None for cell in code)
+        assert any(cell.get("outputs") for cell in code), f"{path.name} is committed without outputs"
+        assert notebook.cells[0].cell_type == "markdown"
