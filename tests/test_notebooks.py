@@ -32,5 +32,5 @@ def test_there_are_ten_notebooks_with_outputs():
         notebook = nbformat.read(path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         assert code and all(cell.get("outputs") is not None for cell in code)
-        assert any(cell.get("outputs") for cell in code), f"{path.name} is committed without outputs"
+        assert any(cell.get("outputs") for cell in code), f"{path.name} has no outputs"
         assert notebook.cells[0].cell_type == "markdown"
