@@ -66,7 +66,6 @@ class Node:
         "function",
         "needs_input_grad",
         "output_info",
-        "parents",
         "saved",
         "sequence",
     )
@@ -81,13 +80,11 @@ class Node:
     def __init__(
         self,
         function: type[Function],
-        parents: tuple[Tensor | None, ...],
         needs_input_grad: tuple[bool, ...],
         inputs: tuple[Any, ...],
         arrays: list[Any],
     ) -> None:
         self.function = function
-        self.parents = parents
         self.needs_input_grad = needs_input_grad
         self.saved: tuple[Any, ...] | None = ()
         self.sequence = next(_sequence)  # creation order: a topological order of the graph
@@ -100,6 +97,13 @@ class Node:
     @property
     def name(self) -> str:
         return self.function.name
+
+    @property
+    def parents(self) -> tuple[Any, ...]:
+        """The inputs that get a gradient (None for the others), by position."""
+        return tuple(
+            [arg if need else None for arg, need in zip(self._inputs, self.needs_input_grad)]
+        )
 
     def __repr__(self) -> str:
         return f"<grad_fn {self.name}>"
@@ -213,7 +217,6 @@ class Function:
         """Run the op on ``args`` and record it in the graph when some input requires grad."""
         # One explicit loop: faster than comprehensions on Python < 3.12, and this runs per op.
         arrays = []
-        parents = []
         needs = []
         record = False
         for arg in args:
@@ -221,17 +224,15 @@ class Function:
                 arrays.append(arg._data)
                 if arg._requires_grad:
                     record = True
-                    parents.append(arg)
                     needs.append(True)
                     continue
             elif type(arg) is list or type(arg) is tuple:
                 arrays.append(np.asarray(arg))  # so that backward can rely on .shape, .T
             else:
                 arrays.append(arg)
-            parents.append(None)
             needs.append(False)
         if record and _grad_state.enabled:
-            ctx = Node(cls, tuple(parents), tuple(needs), args, arrays)
+            ctx = Node(cls, tuple(needs), args, arrays)
         else:
             record = False
             ctx = ForwardContext(len(args))

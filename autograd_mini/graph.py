@@ -197,18 +197,17 @@ def _walk(
                 input_grads = node.function.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            parents = node.parents
-            if len(input_grads) != len(parents):
+            inputs, needs = node._inputs, node.needs_input_grad
+            if len(input_grads) != len(needs):
                 raise RuntimeError(_arity_message(node, len(input_grads)))
             if not retain_graph:  # free what forward saved; a second pass will raise
                 node.saved = None
                 node._arrays = ()
                 node.__dict__.clear()
                 node._freed = True
-                node.parents = _without_intermediate_data(parents)
-                node._inputs = _without_intermediate_data(node._inputs)
-            for parent, parent_grad in zip(parents, input_grads):
-                if parent is None or parent_grad is None:
+                node._inputs = _without_intermediate_data(inputs)
+            for parent, need, parent_grad in zip(inputs, needs, input_grads):
+                if not need or parent_grad is None:
                     continue
                 if parent_grad.shape != parent._data.shape:
                     parent_grad = _sum_to_input_shape(parent_grad, parent._data.shape, node)
@@ -238,6 +237,11 @@ def _without_intermediate_data(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
     The graph's structure stays (draw_graph still draws it) but intermediate
     results are no longer kept alive by it: a freed graph holds leaves only.
     """
+    for value in inputs:
+        if isinstance(value, Tensor) and value.grad_fn is not None:
+            break
+    else:
+        return inputs  # only leaves and constants: nothing to let go of
     light = []
     for value in inputs:
         if isinstance(value, Tensor) and value.grad_fn is not None:
@@ -270,7 +274,7 @@ def _recorded_backward(node: Node, grad: Tensor) -> Any:
 def _arity_message(node: Node, count: int) -> str:
     return (
         f"{node.name}.backward returned {count} gradients but the op has "
-        f"{len(node.parents)} positional inputs; return one per input (None where an "
+        f"{len(node.needs_input_grad)} positional inputs; return one per input (None where an "
         "input has no gradient)"
     )
 
