@@ -201,10 +201,13 @@ def _walk(
             if len(input_grads) != len(needs):
                 raise RuntimeError(_arity_message(node, len(input_grads)))
             if not retain_graph:  # free what forward saved; a second pass will raise
+                retained = node._retained  # (draw_graph still shows a retained gradient)
                 node.saved = None
                 node._arrays = ()
                 node.__dict__.clear()
                 node._freed = True
+                if retained is not None:
+                    node._retained = retained
                 node._inputs = _without_intermediate_data(inputs)
             for parent, need, parent_grad in zip(inputs, needs, input_grads):
                 if not need or parent_grad is None:

@@ -50,6 +50,7 @@ class History:
         """Draw train and dev cost against the epoch (matplotlib); returns the Axes."""
         try:
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError as error:
             raise ImportError(
                 "History.plot needs matplotlib: pip install 'autograd-mini[plot]'"
@@ -67,6 +68,7 @@ class History:
                 linestyle="--",
                 label=f"best epoch ({self.best_epoch})",
             )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("cost")
         ax.set_title(title)

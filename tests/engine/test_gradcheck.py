@@ -92,3 +92,32 @@ def test_zero_gradient_failure_explains_itself():
 
 def test_single_tensor_input_is_accepted():
     assert am.gradcheck(lambda t: t.sigmoid().sum(), Tensor([0.3, -0.2], requires_grad=True)).passed
+
+
+def test_data_drawn_with_common_seeds_does_not_meet_the_weights():
+    for seed in (0, 1, 42):
+        x = Tensor(np.random.default_rng(seed).standard_normal((16, 5)), requires_grad=True)
+
+        def normalize(x):
+            return (x - x.mean(axis=0, keepdims=True)) / (
+                x.var(axis=0, keepdims=True) + 1e-5
+            ).sqrt()
+
+        assert am.gradcheck(normalize, [x]).passed
+
+
+def test_an_input_hidden_by_the_overall_difference_is_pointed_out():
+    big = Tensor([1.0, 2.0], requires_grad=True)
+    small = Tensor([1e-6], requires_grad=True)
+
+    class Slightly(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 1.01  # 1% wrong
+
+    report = am.gradcheck(lambda a, b: (a * 1e6).sum() + Slightly.apply(b).sum(), [big, small])
+    assert report.passed and "input(s) [1] alone" in str(report)

@@ -217,7 +217,9 @@ def test_max_shares_the_gradient_among_tied_maxima():
 def test_softmax_family(op, data):
     shape = data.draw(nonscalar_shapes, label="shape")
     axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
-    x = data.draw(arrays(shape), label="x")
+    # saturated softmax (a probability near 1, slopes near 0) loses digits to rounding in
+    # finite differences, as sigmoid does: keep the logits in its responsive range
+    x = data.draw(arrays(shape, floats(-2.5, 2.5) if op == "softmax" else floats()), label="x")
 
     def reference(a):
         shifted = a - a.max(axis=axis, keepdims=True)

@@ -169,3 +169,15 @@ def test_without_dot_rendering_explains_how_to_install_it(monkeypatch, tmp_path)
     assert drawing.source.startswith("digraph")
     assert "apt-get install graphviz" in drawing._repr_mimebundle_()["text/plain"]
     assert y._repr_svg_() is None  # Jupyter falls back to the text repr
+
+
+def test_retained_gradients_are_shown_after_backward():
+    w = Tensor(np.ones(3), requires_grad=True, name="w")
+    z = w * 2.0
+    z.name = "z"
+    z.retain_grad()
+    y = z.sum()
+    y.backward()
+    nodes, _, _ = parse_dot(draw_graph(y, show_grad=True).source)
+    z_label = next(a["label"] for a in nodes.values() if a["label"].startswith("z\n"))
+    assert f"grad norm {np.linalg.norm(np.ones(3)):.3g}" in z_label
