@@ -13,7 +13,7 @@ from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, l2_penalty
 from .module import Module, Parameter, Sequential
 from .normalization import BatchNorm1d
-from .training import EarlyStopping, History, evaluate, fit
+from .training import EarlyStopping, History, TrainingDivergedError, evaluate, fit
 
 __all__ = [
     "BCELoss",
@@ -34,6 +34,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "TrainingDivergedError",
     "data",
     "evaluate",
     "fit",

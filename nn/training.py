@@ -76,6 +76,14 @@ class History:
         return ax
 
 
+class TrainingDivergedError(FloatingPointError):
+    """The training cost became infinite or NaN; ``history`` holds the epochs before it."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
 class EarlyStopping:
     """Stop when the dev cost has not improved by more than ``min_delta`` for
     ``patience`` epochs; with ``restore_best`` the model gets back the weights
@@ -130,6 +138,8 @@ def fit(
     J = loss + l2 / (2 m) sum ||W||^2 (m the batch size), backpropagate and
     step the optimizer; then evaluate the dev set in eval mode, step the
     ``scheduler`` and consult ``early_stopping`` (which needs ``dev``).
+    A cost that becomes infinite or NaN raises ``TrainingDivergedError``, whose
+    ``history`` keeps the epochs before it.
     The progress bar (tqdm) shows epoch, cost and dev accuracy; it is off
     with ``progress=False`` and when output goes neither to a terminal nor
     to a notebook.
@@ -149,7 +159,16 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             history.lr.append(optimizer.param_groups[0]["lr"])
-            history.train_cost.append(_train_epoch(model, loss_fn, optimizer, loader, l2))
+            cost = _train_epoch(model, loss_fn, optimizer, loader, l2)
+            if not math.isfinite(cost):
+                history.lr.pop()
+                raise TrainingDivergedError(
+                    f"fit: the training cost became {cost} in epoch {epoch}; the learning rate "
+                    "is probably too large (or the inputs are not normalized). The error's "
+                    ".history holds the epochs before.",
+                    history,
+                )
+            history.train_cost.append(cost)
             postfix = {"cost": f"{history.train_cost[-1]:.4f}"}
             if dev is not None:
                 dev_cost, dev_accuracy = evaluate(model, loss_fn, dev, batch_size, classification)
@@ -190,11 +209,6 @@ def _train_epoch(
         optimizer.step()
         total += cost.item() * len(yb)
         count += len(yb)
-    if not math.isfinite(total):
-        raise FloatingPointError(
-            "fit: the training cost became infinite or NaN; the learning rate is probably "
-            "too large (or the inputs are not normalized)"
-        )
     return total / max(count, 1)
 
 

@@ -210,3 +210,28 @@ def test_the_main_job_command_writes_its_three_files(tmp_path):
     assert ElementTree.parse(out / "graph.svg").getroot().tag.endswith("svg")
     state = nn.load(out / "model.safetensors")
     assert state["0.weight"].shape == (128, 64)
+
+
+def test_a_diverging_run_raises_with_the_history_so_far(digits):
+    train, _, _ = digits
+    model = nn.Sequential(nn.Linear(64, 10, rng=0))
+    targets = np.eye(10)[train[1]]
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.01)
+    scheduler = nn.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 1.0 if t < 2 else 1e12)
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(nn.TrainingDivergedError, match="became nan|became inf") as diverged,
+    ):
+        nn.fit(
+            model,
+            nn.MSELoss(),
+            optimizer,
+            (train[0], targets),
+            epochs=6,
+            scheduler=scheduler,
+            progress=False,
+        )
+    history = diverged.value.history
+    assert isinstance(diverged.value, FloatingPointError)
+    assert 2 <= history.epochs < 6 and all(np.isfinite(history.train_cost))
+    assert len(history.lr) == history.epochs
