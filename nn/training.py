@@ -234,7 +234,11 @@ def evaluate(
     scores = Tensor(np.concatenate([out.data for out in outputs]))
     targets = y.data if isinstance(y, Tensor) else np.asarray(y)
     cost = loss_fn(scores, targets).item()
-    return cost, (accuracy(scores, targets) if classification else float("nan"))
+    if not classification:
+        return cost, float("nan")
+    # one output column: logits are split at 0, probabilities (after a sigmoid) at 0.5
+    threshold = 0.0 if isinstance(loss_fn, BCEWithLogitsLoss) else 0.5
+    return cost, accuracy(scores, targets, threshold=threshold)
 
 
 def _progress_bar(epochs: int, progress: bool):

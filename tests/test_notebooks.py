@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+# the kernels inherit this: small matrices gain nothing from BLAS threads on shared cores
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

@@ -235,3 +235,15 @@ def test_a_diverging_run_raises_with_the_history_so_far(digits):
     assert isinstance(diverged.value, FloatingPointError)
     assert 2 <= history.epochs < 6 and all(np.isfinite(history.train_cost))
     assert len(history.lr) == history.epochs
+
+
+def test_evaluate_splits_logits_at_zero_and_probabilities_at_one_half():
+    model = nn.Sequential(nn.Linear(1, 1, init="zeros"))
+    model[0].bias.data = np.array([0.3])  # logit 0.3 for every example: p = 0.57, class 1
+    X, y = np.ones((4, 1)), np.ones((4, 1))
+    assert nn.evaluate(model, nn.BCEWithLogitsLoss(), (X, y))[1] == 1.0
+    model[0].bias.data = np.array([-0.3])  # logit -0.3: class 0 ...
+    assert nn.evaluate(model, nn.BCEWithLogitsLoss(), (X, y))[1] == 0.0
+    probabilities = nn.Sequential(nn.Linear(1, 1, init="zeros"), nn.Sigmoid())
+    probabilities[0].bias.data = np.array([0.3])  # ... and after a sigmoid, p = 0.57: class 1
+    assert nn.evaluate(probabilities, nn.BCELoss(), (X, y))[1] == 1.0
