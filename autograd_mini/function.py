@@ -66,12 +66,12 @@ class Node:
         "function",
         "needs_input_grad",
         "output_info",
+        "_output_array",
+        "_output_cell",
         "saved",
         "sequence",
     )
     # Rarely set, so class-level defaults keep node creation (the hot path) short.
-    _output: weakref.ref | None = None  # the output tensor, when forward saved anything
-    _output_array: np.ndarray | None = None
     _freed = False
     _observed = False  # True once a hook or retain_grad() watches the output's gradient
     _hooks: list | None = None
@@ -93,6 +93,9 @@ class Node:
         self._clock = tensor_module.data_clock[0]
         # (shape, dtype, name) of the output, kept when backward lets go of the tensor itself
         self.output_info: tuple | None = None
+        # when forward saved its own output: that array, and the output's version cell
+        self._output_array: np.ndarray | None = None
+        self._output_cell: list[int] | None = None
 
     @property
     def name(self) -> str:
@@ -130,10 +133,9 @@ class Node:
         )
 
     def _output_tensor(self) -> Tensor:
-        output = self._output() if self._output is not None else None
-        if output is None:  # the user dropped it: an equivalent tensor on the same node
-            output = Tensor._from_op(self._output_array, self)
-            self._output = weakref.ref(output)
+        """A tensor equivalent to the output (same data, same node), for create_graph."""
+        output = Tensor._from_op(self._output_array, self)
+        output._version_cell = self._output_cell
         return output
 
     def check_versions(self) -> None:
@@ -142,10 +144,9 @@ class Node:
             for position, (arg, array) in enumerate(zip(self._inputs, self._arrays)):
                 if array is value and isinstance(arg, Tensor) and arg._version > self._clock:
                     raise RuntimeError(_modified_message(self, f"input {position}", arg))
-            if value is self._output_array and self._output is not None:
-                output = self._output()
-                if output is not None and output._version > self._clock:
-                    raise RuntimeError(_modified_message(self, "its output", output))
+            if value is self._output_array and self._output_cell[0] > self._clock:
+                output = self._output_tensor()
+                raise RuntimeError(_modified_message(self, "its output", output))
 
     # ------------------------------------------------------ the output's hooks
     def retain_output(self, tensor: Tensor) -> None:
@@ -250,8 +251,8 @@ class Function:
         if not record:
             return result
         if ctx.saved:  # version checks and create_graph need to find the output
-            ctx._output = weakref.ref(result)
             ctx._output_array = out
+            ctx._output_cell = result.shared_version_cell()
         return result
 
 

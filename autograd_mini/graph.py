@@ -177,6 +177,7 @@ def _walk(
             pending[node] = seed
             heapq.heappush(queue, (-node.sequence, node))
 
+    clock = tensor_module.data_clock
     previous_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     try:
@@ -189,7 +190,7 @@ def _walk(
                 wanted_nodes[node] = grad
             if node._freed:
                 raise RuntimeError(freed_message(node))
-            if node._clock < tensor_module.data_clock[0]:  # some .data was assigned since
+            if node._clock < clock[0]:  # some tensor's .data was assigned since the forward
                 node.check_versions()
             if create_graph:
                 input_grads = _recorded_backward(node, grad)
@@ -240,20 +241,16 @@ def _without_intermediate_data(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
     The graph's structure stays (draw_graph still draws it) but intermediate
     results are no longer kept alive by it: a freed graph holds leaves only.
     """
-    for value in inputs:
-        if isinstance(value, Tensor) and value.grad_fn is not None:
-            break
-    else:
-        return inputs  # only leaves and constants: nothing to let go of
-    light = []
-    for value in inputs:
+    light = None
+    for position, value in enumerate(inputs):
         if isinstance(value, Tensor) and value.grad_fn is not None:
             producer = value.grad_fn
             if producer.output_info is None:
                 producer.output_info = (value.shape, value.dtype, value.name)
-            value = producer
-        light.append(value)
-    return tuple(light)
+            if light is None:
+                light = list(inputs)
+            light[position] = producer
+    return inputs if light is None else tuple(light)
 
 
 def _recorded_backward(node: Node, grad: Tensor) -> Any:
