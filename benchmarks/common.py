@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
@@ -43,6 +44,28 @@ def make_mlp(sizes: list[int], rng: np.random.Generator) -> Params:
 
 def copy_params(params: Params) -> Params:
     return [(w.copy(), b.copy()) for w, b in params]
+
+
+def mlp_problem(rng: np.random.Generator, batch: int) -> tuple[Params, np.ndarray, np.ndarray]:
+    """The documents' 64-32-16-10 MLP, a batch of inputs and one-hot labels."""
+    params = make_mlp([64, 32, 16, 10], rng)
+    x = rng.standard_normal((batch, 64))
+    y_onehot = np.eye(10)[rng.integers(0, 10, batch)]
+    return params, x, y_onehot
+
+
+def assert_same_parameters(expected: Params, actual: Params, what: str) -> None:
+    """Both sides of a comparison must make the same update, or its timing is moot."""
+    for (w_expected, b_expected), (w, b) in zip(expected, actual):
+        same = np.allclose(w_expected, w, atol=1e-12) and np.allclose(b_expected, b, atol=1e-12)
+        assert same, f"{what}: the two steps disagree"
+
+
+def rounds_from_arguments(description: str) -> int:
+    """How many timing rounds: 100, or 15 with --quick."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    return 15 if parser.parse_args().quick else 100
 
 
 def numpy_mlp_gradients(params: Params, x: np.ndarray, y_onehot: np.ndarray):

@@ -14,11 +14,18 @@ Run: ``python benchmarks/engine_vs_numpy.py`` (``--quick`` for fewer repetitions
 from __future__ import annotations
 
 # isort: off
-from common import compare, copy_params, make_mlp, numpy_sgd_step, report  # sets BLAS threads
+from common import (  # sets BLAS threads first
+    assert_same_parameters,
+    compare,
+    copy_params,
+    make_mlp,
+    mlp_problem,
+    numpy_sgd_step,
+    report,
+    rounds_from_arguments,
+)
 
 # isort: on
-import argparse
-
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
@@ -114,29 +121,20 @@ def tiny_graph_engine(a, b):
 
 
 def check_same_updates(rng: np.random.Generator) -> None:
-    """Both steps must make the same update, or the timing comparison is moot."""
-    params = make_mlp([64, 32, 16, 10], rng)
-    x = rng.standard_normal((64, 64))
-    y = np.eye(10)[rng.integers(0, 10, 64)]
+    params, x, y = mlp_problem(rng, 64)
     by_hand, by_engine = copy_params(params), copy_params(params)
     numpy_sgd_step(by_hand, x, y)()
     engine_mlp_step(by_engine, x, y)()
-    for (w_hand, b_hand), (w, b) in zip(by_hand, by_engine):
-        assert np.allclose(w_hand, w, atol=1e-12) and np.allclose(b_hand, b, atol=1e-12)
+    assert_same_parameters(by_hand, by_engine, "engine")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    args = parser.parse_args()
-    rounds = 15 if args.quick else 100
+    rounds = rounds_from_arguments(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     check_same_updates(rng)
 
     rows = []
-    params = make_mlp([64, 32, 16, 10], rng)
-    x = rng.standard_normal((64, 64))
-    y = np.eye(10)[rng.integers(0, 10, 64)]
+    params, x, y = mlp_problem(rng, 64)
     times = compare(
         numpy_sgd_step(copy_params(params), x, y),
         engine_mlp_step(copy_params(params), x, y),

@@ -10,11 +10,18 @@ Run: ``python benchmarks/nn_vs_numpy.py`` (``--quick`` for fewer repetitions).
 from __future__ import annotations
 
 # isort: off
-from common import compare, copy_params, make_mlp, numpy_adam_step, numpy_sgd_step, report
+from common import (
+    assert_same_parameters,
+    compare,
+    copy_params,
+    mlp_problem,
+    numpy_adam_step,
+    numpy_sgd_step,
+    report,
+    rounds_from_arguments,
+)
 
 # isort: on
-import argparse
-
 import numpy as np
 
 import nn
@@ -45,30 +52,21 @@ def nn_step(params, x, y_onehot, optimizer_name):
 
 
 def check_same_updates(rng: np.random.Generator) -> None:
-    """Both sides must make the same update, or the timing comparison is moot."""
-    params = make_mlp([64, 32, 16, 10], rng)
-    x = rng.standard_normal((64, 64))
-    y = np.eye(10)[rng.integers(0, 10, 64)]
+    params, x, y = mlp_problem(rng, 64)
     for name, numpy_step in (("sgd", numpy_sgd_step), ("adam", numpy_adam_step)):
         by_hand, by_nn = copy_params(params), copy_params(params)
         numpy_step(by_hand, x, y)()
         nn_step(by_nn, x, y, name)()
-        for (w_hand, b_hand), (w, b) in zip(by_hand, by_nn):
-            assert np.allclose(w_hand, w, atol=1e-12) and np.allclose(b_hand, b, atol=1e-12), name
+        assert_same_parameters(by_hand, by_nn, name)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    args = parser.parse_args()
-    rounds = 15 if args.quick else 100
+    rounds = rounds_from_arguments(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     check_same_updates(rng)
     rows = []
-    for batch, target, per_round in ((64, "<= 1.3x", 20), (1437, "<= 1.1x", 3)):
-        params = make_mlp([64, 32, 16, 10], rng)
-        x = rng.standard_normal((batch, 64))
-        y = np.eye(10)[rng.integers(0, 10, batch)]
+    for batch, target, per_round in ((64, "<= 1.3x", 20), (1437, "<= 1.1x", 10)):
+        params, x, y = mlp_problem(rng, batch)
         for name, numpy_step in (("SGD", numpy_sgd_step), ("Adam", numpy_adam_step)):
             times = compare(
                 numpy_step(copy_params(params), x, y),
