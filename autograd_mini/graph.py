@@ -127,7 +127,9 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
                 "(np.ones(shape) gives the gradient of its sum), or reduce the output to "
                 "one element first with .sum() or .mean()"
             )
-        seed = np.array(1.0, dtype=output.dtype).reshape(output.shape)
+        seed = _ONE.get(output.dtype) if output.shape == () else None
+        if seed is None:
+            seed = np.ones(output.shape, dtype=output.dtype)
     else:
         if isinstance(gradient, Tensor):
             if create_graph:
@@ -140,6 +142,15 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
         if seed.shape != output.shape:
             raise _seed_shape_error(caller, output, seed.shape)
     return Tensor._from_op(seed, None) if create_graph else seed
+
+
+def _read_only_one(dtype: Any) -> np.ndarray:
+    one = np.ones((), dtype=dtype)
+    one.flags.writeable = False  # shared by every backward(): nothing may write into it
+    return one
+
+
+_ONE = {np.dtype(t): _read_only_one(t) for t in (np.float16, np.float32, np.float64)}
 
 
 def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> RuntimeError:
