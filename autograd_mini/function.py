@@ -246,13 +246,15 @@ class Function:
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_output(cls, out)
         result = Tensor._from_op(out, ctx if record else None)
-        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
+        if cls.returns_view and isinstance(args[0], Tensor) and np.may_share_memory(out, arrays[0]):
             result._version_cell = args[0].shared_version_cell()
         if not record:
             return result
-        if ctx.saved:  # version checks and create_graph need to find the output
-            ctx._output_array = out
-            ctx._output_cell = result.shared_version_cell()
+        for value in ctx.saved:
+            if value is out:  # version checks and create_graph need to find the output
+                ctx._output_array = out
+                ctx._output_cell = result.shared_version_cell()
+                break
         return result
 
 

@@ -214,7 +214,7 @@ def _walk(
                 raise RuntimeError(_arity_message(node, len(input_grads)))
             if not retain_graph:  # free what forward saved; a second pass will raise
                 retained = node._retained  # (draw_graph still shows a retained gradient)
-                node.saved = None
+                node.saved = node._output_array = node._output_cell = None
                 node._arrays = ()
                 node.__dict__.clear()
                 node._freed = True

@@ -498,3 +498,25 @@ class TestViewsShareTheVersionCounter:
         x.data += 1  # picked is a copy: its values did not change
         y.backward()
         np.testing.assert_array_equal(x.grad, [2.0, 0.0, 6.0])
+
+
+def test_a_freed_graph_keeps_no_intermediate_arrays_either():
+    x = Tensor(np.ones((50, 40)), requires_grad=True)
+    hidden = x * 3.0  # mul saves its inputs (x), not its output
+    values = weakref.ref(hidden.data)
+    loss = ((hidden * 2.0).exp()).sum()  # the second mul saves hidden's values
+    del hidden
+    gc.collect()
+    assert values() is not None
+    loss.backward()
+    gc.collect()
+    assert values() is None
+
+
+def test_a_copy_made_by_a_view_op_does_not_share_the_version():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    copy = x.T.reshape(-1)  # transposed, then flattened: numpy must copy
+    loss = (x * x).sum()
+    copy.data = copy.data + 1
+    loss.backward()  # x itself was not modified
+    np.testing.assert_array_equal(x.grad, 2 * x.data)
