@@ -236,6 +236,15 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+def _extremum_of_two_backward(ctx, grad):
+    """Elementwise max/min: the gradient goes to the chosen input; ties split it in half."""
+    a, b = ctx.saved
+    a, b = _value(a), _value(b)
+    share_a = (ctx.prefers(a, b)) + 0.5 * (a == b)
+    need_a, need_b = ctx.needs_input_grad
+    return (grad * share_a if need_a else None), (grad * (1.0 - share_a) if need_b else None)
+
+
 class Maximum(Function):
     """Elementwise max; at ties each input gets half the gradient (PyTorch)."""
 
@@ -244,14 +253,10 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx.prefers = np.greater
         return np.maximum(a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved
-        a, b = _value(a), _value(b)
-        share_a = (a > b) + 0.5 * (a == b)
-        return grad * share_a, grad * (1.0 - share_a)
+    backward = staticmethod(_extremum_of_two_backward)
 
 
 class Minimum(Function):
@@ -262,14 +267,10 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx.prefers = np.less
         return np.minimum(a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved
-        a, b = _value(a), _value(b)
-        share_a = (a < b) + 0.5 * (a == b)
-        return grad * share_a, grad * (1.0 - share_a)
+    backward = staticmethod(_extremum_of_two_backward)
 
 
 class Where(Function):
@@ -402,6 +403,12 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """log softmax(x) = (x - max) - log sum e^(x - max): no exponential of a positive number."""
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+
+
 class Sigmoid(Function):
     name = "sigmoid"
 
@@ -476,8 +483,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        y = log_softmax_array(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

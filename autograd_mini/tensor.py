@@ -444,6 +444,11 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def as_array(value: Any) -> np.ndarray:
+    """The values of a Tensor, or anything else as an ndarray (targets, labels, data)."""
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
 def _as_data(value: Any) -> Any:
     return value._data if isinstance(value, Tensor) else value
 

@@ -104,20 +104,20 @@ def numpy_sgd_step(params: Params, x, y_onehot, lr=0.1):
 
 
 def numpy_adam_step(params: Params, x, y_onehot, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    moments = [[np.zeros_like(p) for p in layer for _ in (0, 1)] for layer in params]
+    flat = [p for layer in params for p in layer]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in flat]  # (m, v) per parameter
     t = [0]
 
     def step():
         loss, grads = numpy_mlp_gradients(params, x, y_onehot)
         t[0] += 1
-        for layer, ((w, b), (grad_w, grad_b)) in enumerate(zip(params, grads)):
-            for index, (p, g) in enumerate(((w, grad_w), (b, grad_b))):
-                m, v = moments[layer][2 * index], moments[layer][2 * index + 1]
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * g * g
-                p -= lr * (m / (1 - beta1 ** t[0])) / (np.sqrt(v / (1 - beta2 ** t[0])) + eps)
+        flat_grads = [g for layer in grads for g in layer]
+        for p, g, (m, v) in zip(flat, flat_grads, moments):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= lr * (m / (1 - beta1 ** t[0])) / (np.sqrt(v / (1 - beta2 ** t[0])) + eps)
         return loss
 
     return step

@@ -9,12 +9,9 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.tensor import as_array
 
 Split = tuple[np.ndarray, np.ndarray]
-
-
-def _as_array(values: Any) -> np.ndarray:
-    return values.data if isinstance(values, Tensor) else np.asarray(values)
 
 
 def train_dev_test_split(
@@ -28,7 +25,7 @@ def train_dev_test_split(
     random but fixed by ``seed``; each set keeps the original order.
     Returns ``(X_train, y_train), (X_dev, y_dev), (X_test, y_test)``.
     """
-    X, y = _as_array(X), _as_array(y)
+    X, y = as_array(X), as_array(y)
     if len(X) != len(y):
         raise ValueError(f"train_dev_test_split: X has {len(X)} examples but y has {len(y)}")
     if not (0 <= dev < 1 and 0 <= test < 1 and dev + test < 1):
@@ -85,7 +82,7 @@ class Standardizer:
         self.std: np.ndarray | None = None
 
     def fit(self, X: Any) -> Standardizer:
-        X = _as_array(X)
+        X = as_array(X)
         if X.ndim != 2 or len(X) == 0:
             raise ValueError(f"Standardizer.fit: X must be (examples, features), got {X.shape}")
         self.mean = X.mean(axis=0)
@@ -96,7 +93,7 @@ class Standardizer:
     def transform(self, X: Any) -> Any:
         if self.mean is None or self.std is None:
             raise RuntimeError("Standardizer.transform: call fit(X_train) first")
-        values = _as_array(X)
+        values = as_array(X)
         if values.ndim != 2 or values.shape[1] != self.mean.shape[0]:
             raise ValueError(
                 f"Standardizer.transform: X of shape {values.shape}, but the fitted data had "
@@ -127,7 +124,7 @@ class DataLoader:
         seed: int | None = None,
         drop_last: bool = False,
     ) -> None:
-        self.X, self.y = _as_array(X), _as_array(y)
+        self.X, self.y = as_array(X), as_array(y)
         if len(self.X) != len(self.y):
             raise ValueError(f"DataLoader: X has {len(self.X)} examples but y has {len(self.y)}")
         if batch_size < 1:

@@ -13,6 +13,7 @@ import numpy as np
 
 from autograd_mini import Tensor, as_tensor
 from autograd_mini import functions as _functions
+from autograd_mini.tensor import as_array
 
 from . import fused
 from .init import as_generator
@@ -57,7 +58,7 @@ def dropout(
         mask = as_generator(rng).random(x.shape) >= p
     elif np.shape(mask) != x.shape:
         raise ValueError(f"dropout: mask of shape {np.shape(mask)} for input of shape {x.shape}")
-    return fused.Dropout.apply(as_tensor(x), scale=np.asarray(mask, dtype=x.dtype) / keep_prob)
+    return fused.Dropout.apply(x, scale=np.asarray(mask, dtype=x.dtype) / keep_prob)
 
 
 def batch_norm(
@@ -101,15 +102,16 @@ def batch_norm(
                 f"batch_norm: training needs more than one value per feature, got input of "
                 f"shape {x.shape}; use a larger batch or call .eval()"
             )
-        mean = x.data.mean(axis=axes, keepdims=True)
-        var = x.data.var(axis=axes, keepdims=True)
+        mean = np.add.reduce(x.data, axis=axes, keepdims=True) / count
+        centered = x.data - mean
+        var = np.add.reduce(centered * centered, axis=axes, keepdims=True) / count  # biased
         if running_mean is not None and running_var is not None:
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.reshape(running_mean.shape)
             running_var *= 1.0 - momentum
             running_var += momentum * var.reshape(running_var.shape) * count / (count - 1)
         return fused.BatchNorm.apply(
-            x, weight, bias, mean=mean, var=var, eps=eps, axes=axes, param_shape=param_shape
+            x, weight, bias, centered=centered, var=var, eps=eps, axes=axes, param_shape=param_shape
         )
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
@@ -125,7 +127,7 @@ def _check_reduction(op: str, reduction: str) -> None:
 
 
 def _same_shape_target(op: str, prediction: Tensor, target: Any) -> Any:
-    target_values = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_values = as_array(target)
     if target_values.shape != prediction.shape:
         raise ValueError(
             f"{op}: target of shape {target_values.shape} does not match the input of shape "
@@ -178,11 +180,9 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
             f"cross_entropy: logits must have shape (batch, classes), got {logits.shape}"
         )
     m, classes = logits.shape
-    if isinstance(target, Tensor) and target.shape == logits.shape:
-        return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
-    values = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if values.shape == logits.shape:
-        target = values.astype(logits.dtype, copy=False)
+    values = as_array(target)
+    if values.shape == logits.shape:  # one-hot or probabilities
+        target = _same_shape_target("cross_entropy", logits, target)
         return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
     if values.shape != (m,):
         raise ValueError(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Function, ShapeError, Tensor
-from autograd_mini.ops import stable_sigmoid
+from autograd_mini.ops import log_softmax_array
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -91,16 +91,17 @@ class Dropout(Function):
 class BatchNorm(Function):
     """Batch normalization with batch statistics (training mode).
 
-    ``mean`` and ``var`` (biased) are the batch statistics of ``x`` over
-    ``axes``, computed by the caller, which also updates running averages.
+    ``centered`` (x minus its batch mean) and ``var`` (the biased batch
+    variance) over ``axes`` are computed by the caller, which also updates
+    the running averages with them.
     """
 
     name = "batch_norm"
 
     @staticmethod
-    def forward(ctx, x, gamma, beta, mean, var, eps, axes, param_shape):
+    def forward(ctx, x, gamma, beta, centered, var, eps, axes, param_shape):
         inv_std = 1.0 / np.sqrt(var + eps)
-        x_hat = (x - mean) * inv_std
+        x_hat = centered * inv_std
         ctx.save_for_backward(x, gamma)
         ctx.x_hat, ctx.inv_std = x_hat, inv_std
         ctx.eps, ctx.axes, ctx.param_shape = eps, axes, param_shape
@@ -151,8 +152,7 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction, labels):
-        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+        log_probs = log_softmax_array(logits, axis=1)
         if log_probs.min() == -np.inf:  # logits more than 1.8e308 apart: keep 0 * log p at 0
             log_probs = np.maximum(log_probs, np.finfo(log_probs.dtype).min)
         if labels:
@@ -192,16 +192,20 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, logits, target, reduction):
         # max(z, 0) - z y + log(1 + e^-|z|): never exponentiates a positive number
-        losses = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        e = np.exp(-np.abs(logits))
+        losses = np.maximum(logits, 0) - logits * target + np.log1p(e)
         ctx.save_for_backward(logits, target)
-        ctx.reduction = reduction
+        ctx.reduction, ctx.e = reduction, e
         return _reduce(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         logits, target = ctx.saved
         grad = _scaled(grad, ctx.reduction, logits.size)
-        probs = logits.sigmoid() if isinstance(logits, Tensor) else stable_sigmoid(logits)
+        if isinstance(logits, Tensor):
+            probs = logits.sigmoid()
+        else:  # sigmoid(z) from forward's e = exp(-|z|): 1 / (1 + e) for z >= 0, e / (1 + e) below
+            probs = np.where(logits >= 0, 1.0, ctx.e) / (1.0 + ctx.e)
         grad_target = -logits * grad if ctx.needs_input_grad[1] else None
         return grad * (probs - target), grad_target
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini.tensor import as_array
 
 from .module import Module
 from .optim.optimizer import Optimizer
@@ -122,7 +122,7 @@ def _json_number(value: Any) -> Any:
 
 
 def _array(value: Any, name: str) -> np.ndarray:
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = as_array(value)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"nn.save: {name!r} has dtype {array.dtype}, which safetensors cannot store"

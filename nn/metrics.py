@@ -8,11 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
-
-
-def _values(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+from autograd_mini.tensor import as_array
 
 
 def predictions(logits_or_probs: Any, threshold: float | None = None) -> np.ndarray:
@@ -22,7 +18,7 @@ def predictions(logits_or_probs: Any, threshold: float | None = None) -> np.ndar
     For one column, ``threshold`` defaults to 0.5 when every value lies in
     [0, 1] (probabilities) and to 0 otherwise (logits).
     """
-    scores = _values(logits_or_probs)
+    scores = as_array(logits_or_probs)
     if scores.ndim == 2 and scores.shape[1] > 1:
         return scores.argmax(axis=1)
     if scores.dtype.kind in "iu":  # already class labels
@@ -34,7 +30,7 @@ def predictions(logits_or_probs: Any, threshold: float | None = None) -> np.ndar
 
 
 def _labels(y: Any) -> np.ndarray:
-    values = _values(y)
+    values = as_array(y)
     if values.ndim == 2 and values.shape[1] > 1:  # one-hot or probabilities
         return values.argmax(axis=1)
     return values.reshape(len(values)).astype(int)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from autograd_mini import RemovableHandle, Tensor
 from autograd_mini.function import Node
 from autograd_mini.function import _sequence as _node_numbers
+from autograd_mini.tensor import as_array
 from autograd_mini.viz import register_scope_resolver
 
 
@@ -65,7 +66,7 @@ _TENSOR_NAME = Tensor.__dict__["name"]  # the slot behind Tensor.name
 def _dotted_name(module: Module, parameter: Parameter) -> str | None:
     """``parameter``'s name inside the outermost module above ``module``."""
     path = [name for name, p in module._parameters.items() if p is parameter][:1]
-    while module._parent is not None and (parent := module._parent()) is not None:
+    while (parent := module.parent) is not None:
         path[:0] = [name for name, child in parent._modules.items() if child is module][:1]
         module = parent
     return ".".join(path) or None
@@ -132,6 +133,11 @@ class Module:
             parameter._owner = weakref.ref(self)
         for child in self._modules.values():
             object.__setattr__(child, "_parent", weakref.ref(self))
+
+    @property
+    def parent(self) -> Module | None:
+        """The module this one was last assigned to as a child (None for the outermost)."""
+        return self._parent() if self._parent is not None else None
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
         """A state array that is not learned (running statistics); saved in state_dict."""
@@ -268,7 +274,7 @@ class Module:
             if full not in state:
                 continue
             value = state[full]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            value = as_array(value)
             current = getattr(module, name)
             current_array = current.data if kind == "parameter" else current
             if value.shape != current_array.shape:
@@ -339,11 +345,6 @@ class Sequential(Module):
         return self
 
 
-def parameters_of(params: Iterable[Parameter] | Module) -> list[Parameter]:
-    """A list of parameters from a module or an iterable of parameters."""
-    return list(params.parameters() if isinstance(params, Module) else params)
-
-
 def _module_scopes(tensors: list[Tensor], nodes: list[Node]) -> dict[Node, str]:
     """For draw_graph(group_modules=True): the innermost module whose last call made each op.
 
@@ -352,8 +353,8 @@ def _module_scopes(tensors: list[Tensor], nodes: list[Node]) -> dict[Node, str]:
     roots: dict[int, Module] = {}
     for tensor in tensors:
         module = tensor.owner if isinstance(tensor, Parameter) else None
-        while module is not None and module._parent is not None and module._parent() is not None:
-            module = module._parent()
+        while module is not None and module.parent is not None:
+            module = module.parent
         if module is not None:
             roots[id(module)] = module
     calls = []  # (span, label, first, last)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
+from autograd_mini.tensor import as_array
 
 from .data import DataLoader
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, l2_penalty
@@ -31,7 +32,7 @@ class History:
     ``train_cost``: the mean cost J over the epoch's mini-batches, L2 term
     included when ``l2`` is set (the documents plot J with it);
     ``dev_cost``: the loss on the dev set (without the L2 term);
-    ``dev_accuracy``: for classification losses; ``lr``: the learning rate
+    ``dev_accuracy``: for classification losses (NaN for others); ``lr``: the learning rate
     used in the epoch. ``best_epoch`` / ``stopped_epoch`` are set by early stopping.
     """
 
@@ -171,7 +172,7 @@ def fit(
             history.train_cost.append(cost)
             postfix = {"cost": f"{history.train_cost[-1]:.4f}"}
             if dev is not None:
-                dev_cost, dev_accuracy = evaluate(model, loss_fn, dev, batch_size, classification)
+                dev_cost, dev_accuracy = evaluate(model, loss_fn, dev, batch_size)
                 history.dev_cost.append(dev_cost)
                 history.dev_accuracy.append(dev_accuracy)
                 if classification:
@@ -218,23 +219,21 @@ def evaluate(
     loss_fn: Any,
     data: tuple[Any, Any],
     batch_size: int = 256,
-    classification: bool = True,
 ) -> tuple[float, float]:
-    """(mean loss, accuracy) of ``model`` on ``data`` in eval mode (accuracy NaN unless
-    ``classification``); the model's mode is restored afterwards."""
+    """(mean loss, accuracy) of ``model`` on ``data = (X, y)`` in eval mode, ``batch_size``
+    examples at a time; accuracy is NaN unless ``loss_fn`` is a classification loss.
+    The model's mode is restored afterwards."""
     X, y = data
     was_training = model.training
     model.eval()
     try:
-        outputs = [
-            model(xb) for xb, _ in DataLoader(X, y, batch_size=max(batch_size, 256), shuffle=False)
-        ]
+        outputs = [model(xb) for xb, _ in DataLoader(X, y, batch_size=batch_size, shuffle=False)]
     finally:
         model.train(was_training)
     scores = Tensor(np.concatenate([out.data for out in outputs]))
-    targets = y.data if isinstance(y, Tensor) else np.asarray(y)
+    targets = as_array(y)
     cost = loss_fn(scores, targets).item()
-    if not classification:
+    if not isinstance(loss_fn, CLASSIFICATION_LOSSES):
         return cost, float("nan")
     # one output column: logits are split at 0, probabilities (after a sigmoid) at 0.5
     threshold = 0.0 if isinstance(loss_fn, BCEWithLogitsLoss) else 0.5

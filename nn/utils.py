@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
+from autograd_mini.tensor import as_array
 
 from .module import Module
 
@@ -62,7 +63,7 @@ def activation_stats(module: Module, x: Any) -> OrderedDict[str, dict[str, float
 
     def recorder(name: str):
         def record(_module: Module, _inputs: tuple, output: Any) -> None:
-            values = output.data if isinstance(output, Tensor) else np.asarray(output)
+            values = as_array(output)
             stats[name] = {
                 "mean": float(values.mean()),
                 "std": float(values.std()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,11 +39,8 @@ class Adam(Optimizer):
 
     def update(self, param, grad, group, state):
         lr, weight_decay = group["lr"], group["weight_decay"]
-        if weight_decay:
-            if self.decoupled_weight_decay:
-                param.data *= 1 - lr * weight_decay  # AdamW: decay W itself
-            else:
-                grad = grad + weight_decay * param.data
+        if self.decoupled_weight_decay and weight_decay:
+            param.data *= 1 - lr * weight_decay  # AdamW: decay W itself
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param.data)
@@ -55,9 +53,9 @@ class Adam(Optimizer):
         exp_avg += (1 - beta1) * grad
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-        m_hat = exp_avg / (1 - beta1**step)
-        v_hat = exp_avg_sq / (1 - beta2**step)
-        param.data -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+        # lr m_hat / (sqrt(v_hat) + eps), with the bias corrections applied to scalars
+        denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + group["eps"]
+        param.data -= (lr / (1 - beta1**step)) * exp_avg / denominator
 
 
 class AdamW(Adam):

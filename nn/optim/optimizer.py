@@ -14,10 +14,16 @@ from autograd_mini import Tensor, enable_grad, no_grad
 class Optimizer:
     """Base class: subclasses define ``update(param, grad, group, state)`` on ndarrays.
 
+    A group's ``weight_decay`` is added to the gradient here, once for every
+    optimizer (g = dW + weight_decay W, PyTorch's L2 form), unless the
+    optimizer decays the weights itself (``decoupled_weight_decay``, AdamW).
+
     ``params`` is an iterable of tensors (or a Module's ``parameters()``), or
     a list of dicts ``{"params": [...], "lr": ...}`` for parameter groups
     with their own hyperparameters, as in PyTorch.
     """
+
+    decoupled_weight_decay = False
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -73,11 +79,12 @@ class Optimizer:
 
     def _update_all(self) -> None:
         for group in self.param_groups:
+            decay = 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                state = self.state.setdefault(param, {})
-                self.update(param, param.grad, group, state)
+                grad = param.grad + decay * param.data if decay else param.grad
+                self.update(param, grad, group, self.state.setdefault(param, {}))
 
     def update(
         self, param: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]

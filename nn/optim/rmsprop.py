@@ -41,8 +41,6 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def update(self, param, grad, group, state):
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(param.data)

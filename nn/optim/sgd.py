@@ -44,8 +44,6 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def update(self, param, grad, group, state):
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
         momentum = group["momentum"]
         if momentum:
             velocity = state.get("momentum_buffer")
