@@ -24,6 +24,8 @@ def main(paths: list[str]) -> None:
     notebooks = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            cell.metadata.pop("execution", None)  # timestamps only make diffs noisy
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as scratch:
             NotebookClient(
