@@ -51,31 +51,37 @@ class Node:
     """One recorded op application: the ``ctx`` of its forward and backward.
 
     Attributes: ``function`` (the Function class), ``name`` (the op's name),
-    ``parents`` (the input tensors, None for inputs that need no gradient; once
-    a backward has freed the node, an input made by another op is represented
-    by that op's node, so that its values can be freed as in PyTorch),
+    ``parents`` (per positional input that gets a gradient, the node that made
+    it, or the leaf tensor itself; None for inputs that need no gradient),
     ``needs_input_grad`` (one bool per positional input), ``saved`` (what
-    forward saved). Ops may set any other attribute in forward for backward.
+    forward saved; None once backward has freed it), ``output_info`` (shape,
+    dtype and name of the output). Ops may set any other attribute in forward
+    for backward.
+
+    As in PyTorch, a node refers to the nodes that made its inputs, not to the
+    intermediate tensors themselves: the graph keeps no intermediate result
+    alive, only what forward saved, and backward frees that.
     """
 
     __slots__ = (
         "__dict__",
-        "_arrays",
-        "_clock",
-        "_inputs",
         "function",
         "needs_input_grad",
-        "output_info",
-        "_output_array",
-        "_output_cell",
         "saved",
         "sequence",
+        "_inputs",
+        "_arrays",
+        "_clock",
+        "_hooks",
+        "_output_shape",
+        "_output_dtype",
+        "output_name",
     )
-    # Rarely set, so class-level defaults keep node creation (the hot path) short.
-    _freed = False
-    _observed = False  # True once a hook or retain_grad() watches the output's gradient
-    _hooks: list | None = None
-    _retained: weakref.ref | None = None
+    # Rarely set, so class-level defaults keep node creation (the hot path) short:
+    # the output's array when forward saved it, and the output's version counter once
+    # the output (or a view sharing it) has one (Tensor.shared_version_cell sets it).
+    _output_array: np.ndarray | None = None
+    _output_cell: list[int] | None = None
 
     def __init__(
         self,
@@ -88,22 +94,24 @@ class Node:
         self.needs_input_grad = needs_input_grad
         self.saved: tuple[Any, ...] | None = ()
         self.sequence = next(_sequence)  # creation order: a topological order of the graph
-        self._inputs = inputs
-        self._arrays = arrays
+        self._inputs = inputs  # per input: its producer Node, a leaf or constant Tensor, or a value
+        self._arrays = arrays  # per input: its values at forward time
         self._clock = tensor_module.data_clock[0]
-        # (shape, dtype, name) of the output, kept when backward lets go of the tensor itself
-        self.output_info: tuple | None = None
-        # when forward saved its own output: that array, and the output's version cell
-        self._output_array: np.ndarray | None = None
-        self._output_cell: list[int] | None = None
+        self._hooks: list | None = None  # on the output's gradient (retain_grad() is one)
+        self.output_name: str | None = None  # the output tensor's name, kept for drawings
 
     @property
     def name(self) -> str:
         return self.function.name
 
     @property
+    def output_info(self) -> tuple[tuple[int, ...], np.dtype, str | None]:
+        """(shape, dtype, name) of the output: what a drawing shows of a tensor it does not hold."""
+        return self._output_shape, self._output_dtype, self.output_name
+
+    @property
     def parents(self) -> tuple[Any, ...]:
-        """The inputs that get a gradient (None for the others), by position."""
+        """Per positional input: the node that made it, or the leaf (None: it needs no grad)."""
         return tuple(
             [arg if need else None for arg, need in zip(self._inputs, self.needs_input_grad)]
         )
@@ -117,24 +125,27 @@ class Node:
 
     # ---------------------------------------------- where saved values came from
     def _origin(self, value: Any) -> Tensor | None:
-        """The tensor whose forward-time data ``value`` is: an input, or the output."""
+        """A tensor whose forward-time data ``value`` is: an input, or the output."""
         for arg, array in zip(self._inputs, self._arrays):
-            if array is value and isinstance(arg, Tensor):
-                return arg
+            if array is value:
+                if isinstance(arg, Tensor):
+                    return arg
+                if isinstance(arg, Node):
+                    return arg._as_output_tensor(array)
         if value is self._output_array and value is not None:
-            return self._output_tensor()
+            return self._as_output_tensor(value)
         return None
 
     def saved_tensors(self) -> tuple[Any, ...]:
-        """``saved`` with each input or output array replaced by its tensor (for create_graph)."""
+        """``saved`` with each input or output array replaced by a tensor (for create_graph)."""
         return tuple(
             origin if (origin := self._origin(value)) is not None else value
             for value in self.saved  # type: ignore[union-attr]
         )
 
-    def _output_tensor(self) -> Tensor:
-        """A tensor equivalent to the output (same data, same node), for create_graph."""
-        output = Tensor._from_op(self._output_array, self)
+    def _as_output_tensor(self, array: np.ndarray) -> Tensor:
+        """A tensor standing for this node's output (its data, this node, its version counter)."""
+        output = Tensor._from_op(array, self)
         output._version_cell = self._output_cell
         return output
 
@@ -142,22 +153,50 @@ class Node:
         """Raise if a tensor whose data this op saved was assigned since the forward pass."""
         for value in self.saved:  # type: ignore[union-attr]
             for position, (arg, array) in enumerate(zip(self._inputs, self._arrays)):
-                if array is value and isinstance(arg, Tensor) and arg._version > self._clock:
-                    raise RuntimeError(_modified_message(self, f"input {position}", arg))
-            if value is self._output_array and self._output_cell[0] > self._clock:
-                output = self._output_tensor()
-                raise RuntimeError(_modified_message(self, "its output", output))
+                if array is value and _version_of(arg) > self._clock:
+                    raise RuntimeError(_modified_message(self, f"input {position}", array.shape))
+            if value is self._output_array and _version_of(self) > self._clock:
+                raise RuntimeError(_modified_message(self, "its output", value.shape))
 
     # ------------------------------------------------------ the output's hooks
     def retain_output(self, tensor: Tensor) -> None:
-        self._retained = weakref.ref(tensor)
-        self._observed = True
+        hooks = self.output_hooks()
+        if not any(type(hook) is RetainGrad for hook in hooks):
+            hooks.append(RetainGrad(tensor))
 
     def output_hooks(self) -> list:
         if self._hooks is None:
             self._hooks = []
-            self._observed = True
         return self._hooks
+
+    def retained_tensor(self) -> Tensor | None:
+        """The output tensor, if ``retain_grad()`` was called on it and it is still alive."""
+        for hook in self._hooks or ():
+            if type(hook) is RetainGrad:
+                return hook.tensor()
+        return None
+
+
+def _version_of(value: Any) -> int:
+    """The version of a tensor, or of the output of a node (0 for other values)."""
+    if isinstance(value, Tensor):
+        return value._version
+    if isinstance(value, Node) and value._output_cell is not None:
+        return value._output_cell[0]
+    return 0
+
+
+class RetainGrad:
+    """The hook ``retain_grad()`` adds: the backward walk stores the gradient on the tensor.
+
+    It runs after the other hooks (as in PyTorch), and only for ``backward()``:
+    ``grad()`` leaves every ``.grad`` alone.
+    """
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = weakref.ref(tensor)
 
 
 _sequence = itertools.count()
@@ -173,9 +212,9 @@ class ForwardContext:
         """Nothing to keep: no backward will run."""
 
 
-def _modified_message(node: Node, role: str, tensor: Tensor) -> str:
+def _modified_message(node: Node, role: str, shape: tuple[int, ...]) -> str:
     return (
-        f"{node.name}: {role} (shape {tensor.shape}) was modified after the op saved it "
+        f"{node.name}: {role} (shape {shape}) was modified after the op saved it "
         "for backward, so its gradient would be wrong. Assigning .data (x.data = ..., "
         "x.data -= ...) counts as a modification: run the forward pass again after "
         "modifying it, or modify a copy."
@@ -218,6 +257,7 @@ class Function:
         """Run the op on ``args`` and record it in the graph when some input requires grad."""
         # One explicit loop: faster than comprehensions on Python < 3.12, and this runs per op.
         arrays = []
+        inputs = []  # what the node keeps: producer nodes for op outputs, else the argument
         needs = []
         record = False
         for arg in args:
@@ -226,14 +266,17 @@ class Function:
                 if arg._requires_grad:
                     record = True
                     needs.append(True)
+                    producer = arg.grad_fn
+                    inputs.append(arg if producer is None else producer)
                     continue
             elif type(arg) is list or type(arg) is tuple:
                 arrays.append(np.asarray(arg))  # so that backward can rely on .shape, .T
             else:
                 arrays.append(arg)
+            inputs.append(arg)
             needs.append(False)
         if record and _grad_state.enabled:
-            ctx = Node(cls, tuple(needs), args, arrays)
+            ctx = Node(cls, tuple(needs), inputs, arrays)
         else:
             record = False
             ctx = ForwardContext(len(args))
@@ -245,17 +288,32 @@ class Function:
             raise type(error)(describe_failure(cls.name, arrays, error)) from None
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_output(cls, out)
-        result = Tensor._from_op(out, ctx if record else None)
-        if cls.returns_view and isinstance(args[0], Tensor) and np.may_share_memory(out, arrays[0]):
-            result._version_cell = args[0].shared_version_cell()
         if not record:
-            return result
-        for value in ctx.saved:
-            if value is out:  # version checks and create_graph need to find the output
-                ctx._output_array = out
-                ctx._output_cell = result.shared_version_cell()
-                break
+            result = Tensor._from_op(out, None)
+        else:
+            result = Tensor._from_op(out, ctx)
+            ctx._output_shape = out.shape
+            ctx._output_dtype = out.dtype
+            for value in ctx.saved:
+                if value is out:  # version checks and create_graph need to find the output
+                    ctx._output_array = out
+                    break
+        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
+            if _is_view_of(out, arrays[0]):  # changing one changes the other: one version
+                result._version_cell = cell = args[0].shared_version_cell()
+                if record:
+                    ctx._output_cell = cell
         return result
+
+
+def _is_view_of(out: np.ndarray, array: np.ndarray) -> bool:
+    """True when ``out`` shares ``array``'s memory (numpy names the owner as ``base``)."""
+    base = out.base
+    return (
+        base is array
+        or (base is array.base and base is not None)
+        or (np.may_share_memory(out, array))
+    )
 
 
 def describe_failure(name: str, arrays: list[Any], error: Exception) -> str:

@@ -10,14 +10,14 @@ has in the graph has already sent its gradient, summed into ``pending``.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 
 from . import tensor as tensor_module
-from .function import Node, freed_message
+from .function import Node, RetainGrad, freed_message
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor
 
@@ -179,27 +179,20 @@ def _walk(
     pending: dict[Node, Gradient] = {}  # the gradient summed so far for each node's output
     queue: list[tuple[int, Node]] = []  # max-heap on creation order (sequence numbers negated)
     for root, seed in zip(roots, seeds):
-        node = root.grad_fn
-        if node is None:
-            leaf_grads[root] = leaf_grads[root] + seed if root in leaf_grads else seed
-        elif node in pending:
-            pending[node] = pending[node] + seed
-        else:
-            pending[node] = seed
-            heapq.heappush(queue, (-node.sequence, node))
+        _send(root, seed, leaf_grads, pending, queue)
 
     clock = tensor_module.data_clock
     previous_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     try:
         while queue:
-            node = heapq.heappop(queue)[1]
+            node = heappop(queue)[1]
             grad = pending.pop(node)
-            if node._observed:
+            if node._hooks is not None:
                 grad = _run_output_hooks(node, grad, accumulate)
             if wanted_nodes is not None and node in wanted_nodes:
                 wanted_nodes[node] = grad
-            if node._freed:
+            if node.saved is None:
                 raise RuntimeError(freed_message(node))
             if node._clock < clock[0]:  # some tensor's .data was assigned since the forward
                 node.check_versions()
@@ -209,34 +202,29 @@ def _walk(
                 input_grads = node.function.backward(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            inputs, needs = node._inputs, node.needs_input_grad
+            needs = node.needs_input_grad
             if len(input_grads) != len(needs):
                 raise RuntimeError(_arity_message(node, len(input_grads)))
-            if not retain_graph:  # free what forward saved; a second pass will raise
-                retained = node._retained  # (draw_graph still shows a retained gradient)
-                node.saved = node._output_array = node._output_cell = None
-                node._arrays = ()
-                node.__dict__.clear()
-                node._freed = True
-                if retained is not None:
-                    node._retained = retained
-                node._inputs = _without_intermediate_data(inputs)
-            for parent, need, parent_grad in zip(inputs, needs, input_grads):
+            for parent, need, parent_grad, array in zip(
+                node._inputs, needs, input_grads, node._arrays
+            ):
                 if not need or parent_grad is None:
                     continue
-                if parent_grad.shape != parent._data.shape:
-                    parent_grad = _sum_to_input_shape(parent_grad, parent._data.shape, node)
-                parent_node = parent.grad_fn
-                if parent_node is None:
-                    if parent in leaf_grads:
-                        leaf_grads[parent] = leaf_grads[parent] + parent_grad
+                if parent_grad.shape != array.shape:  # the input was broadcast
+                    parent_grad = _sum_to_input_shape(parent_grad, array.shape, node)
+                if type(parent) is Node:  # made by an op: its backward runs later
+                    previous = pending.get(parent)
+                    if previous is None:
+                        pending[parent] = parent_grad
+                        heappush(queue, (-parent.sequence, parent))
                     else:
-                        leaf_grads[parent] = parent_grad
-                elif parent_node in pending:
-                    pending[parent_node] = pending[parent_node] + parent_grad
-                else:
-                    pending[parent_node] = parent_grad
-                    heapq.heappush(queue, (-parent_node.sequence, parent_node))
+                        pending[parent] = previous + parent_grad
+                else:  # a leaf
+                    previous = leaf_grads.get(parent)
+                    leaf_grads[parent] = parent_grad if previous is None else previous + parent_grad
+            if not retain_graph:  # free what forward saved; a second pass will raise
+                node.saved = node._arrays = None
+                node.__dict__.clear()
     finally:
         _grad_state.enabled = previous_mode
 
@@ -246,22 +234,25 @@ def _walk(
     return leaf_grads
 
 
-def _without_intermediate_data(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``inputs`` with each tensor made by an op replaced by that op's node.
-
-    The graph's structure stays (draw_graph still draws it) but intermediate
-    results are no longer kept alive by it: a freed graph holds leaves only.
-    """
-    light = None
-    for position, value in enumerate(inputs):
-        if isinstance(value, Tensor) and value.grad_fn is not None:
-            producer = value.grad_fn
-            if producer.output_info is None:
-                producer.output_info = (value.shape, value.dtype, value.name)
-            if light is None:
-                light = list(inputs)
-            light[position] = producer
-    return inputs if light is None else tuple(light)
+def _send(
+    tensor: Tensor,
+    grad: Gradient,
+    leaf_grads: dict[Tensor, Gradient],
+    pending: dict[Node, Gradient],
+    queue: list[tuple[int, Node]],
+) -> None:
+    """Add ``grad`` to what ``tensor`` has received: its node's pending sum, or its leaf sum."""
+    node = tensor.grad_fn
+    if node is None:
+        previous = leaf_grads.get(tensor)
+        leaf_grads[tensor] = grad if previous is None else previous + grad
+        return
+    previous = pending.get(node)
+    if previous is None:
+        pending[node] = grad
+        heappush(queue, (-node.sequence, node))
+    else:
+        pending[node] = previous + grad
 
 
 def _recorded_backward(node: Node, grad: Tensor) -> Any:
@@ -291,10 +282,15 @@ def _arity_message(node: Node, count: int) -> str:
 
 
 def _run_output_hooks(node: Node, grad: Gradient, accumulate: bool) -> Gradient:
-    if node._hooks:
-        grad = _apply_hooks(node._hooks, grad)
-    if accumulate and node._retained is not None:
-        tensor = node._retained()
+    """The output's hooks in order, then retain_grad() (for backward(), not grad())."""
+    retain = None
+    for hook in list(node._hooks):
+        if type(hook) is RetainGrad:
+            retain = hook
+        else:
+            grad = _apply_hooks([hook], grad)
+    if accumulate and retain is not None:
+        tensor = retain.tensor()
         if tensor is not None:
             _accumulate(tensor, grad)
     return grad
@@ -344,18 +340,21 @@ def sum_to_shape(grad: Gradient, shape: tuple[int, ...]) -> Gradient:
 
     Raises ValueError when ``shape`` does not broadcast to ``grad.shape``.
     """
-    if grad.shape == shape:
+    grad_shape = grad.shape
+    if grad_shape == shape:
         return grad
-    lead = len(grad.shape) - len(shape)
+    lead = len(grad_shape) - len(shape)
     if lead < 0:
-        raise ValueError(f"cannot sum shape {grad.shape} to {shape}")
-    if grad.shape[lead:] == shape:  # only leading axes were added (a bias, say)
-        return grad.sum(axis=tuple(range(lead)))
+        raise ValueError(f"cannot sum shape {grad_shape} to {shape}")
+    if grad_shape[lead:] == shape:  # only leading axes were added (a bias, say)
+        if isinstance(grad, Tensor):
+            return grad.sum(axis=tuple(range(lead)))
+        return np.add.reduce(grad, axis=0 if lead == 1 else tuple(range(lead)))
     axes = list(range(lead))
     for axis, size in enumerate(shape):
-        grad_size = grad.shape[lead + axis]
+        grad_size = grad_shape[lead + axis]
         if size == 1 and grad_size != 1:
             axes.append(lead + axis)
         elif size != grad_size:
-            raise ValueError(f"cannot sum shape {grad.shape} to {shape}")
+            raise ValueError(f"cannot sum shape {grad_shape} to {shape}")
     return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)

@@ -166,6 +166,8 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, y = ctx.saved
         need_a, need_b = ctx.needs_input_grad
+        if type(b) is int or type(b) is float:  # x ** 2 and the like: a constant exponent
+            return (grad * 0.0 if b == 0 else grad * b * a ** (b - 1)), None
         grad_a = None
         if need_a:
             exponent_zero = _value(b) == 0  # x^0 is constant: its slope is 0, even at x = 0

@@ -48,7 +48,7 @@ class Tensor:
     itself (``x.data[...] = 0``) is not tracked, as in PyTorch.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_cell", "name", "_hooks")
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_cell", "_name", "_hooks")
     __slots__ += ("__weakref__",)
 
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
@@ -70,7 +70,7 @@ class Tensor:
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._version_cell: list[int] | None = None  # shared with views; made on first change
-        self.name = name
+        self._name = name
         self._hooks: list | None = None
 
     @classmethod
@@ -82,7 +82,7 @@ class Tensor:
         tensor._requires_grad = node is not None
         tensor.grad_fn = node
         tensor._version_cell = None
-        tensor.name = None
+        tensor._name = None
         tensor._hooks = None
         return tensor
 
@@ -112,9 +112,23 @@ class Tensor:
         return 0 if self._version_cell is None else self._version_cell[0]
 
     def shared_version_cell(self) -> list[int]:
+        """The version counter itself, made on first need and shared with views."""
         if self._version_cell is None:
             self._version_cell = [0]
+            if self.grad_fn is not None:  # the node that made this tensor checks it in backward
+                self.grad_fn._output_cell = self._version_cell
         return self._version_cell
+
+    @property
+    def name(self) -> str | None:
+        """A name for drawings and reprs (None unless given)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = value
+        if self.grad_fn is not None:  # the graph refers to op outputs by their nodes
+            self.grad_fn.output_name = value
 
     @property
     def requires_grad(self) -> bool:
@@ -424,7 +438,7 @@ class Tensor:
         self._requires_grad = state["requires_grad"]
         self.grad_fn = None
         self._version_cell = None
-        self.name = state["name"]
+        self._name = state["name"]
         self._hooks = None
 
     def _repr_svg_(self) -> str | None:

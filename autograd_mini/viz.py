@@ -101,7 +101,7 @@ def draw_graph(
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(tensor).__name__}")
-    values, nodes, edges = _collect(tensor, max_nodes)
+    values, nodes, edges, held = _collect(tensor, max_nodes)
     value_ids = {key: f"t{index}" for index, key in enumerate(values)}
     node_ids = {node: f"op{index}" for index, node in enumerate(nodes)}
     tensors = [v for v in values.values() if isinstance(v, Tensor)]
@@ -113,7 +113,7 @@ def draw_graph(
     root_key = _key(tensor)
     for key, value in values.items():
         kind = "output" if key is root_key else _kind(value)
-        label = _value_label(value, show_data, show_grad)
+        label = _value_label(value, held.get(key), show_data, show_grad)
         scope = scopes.get(key) if isinstance(key, Node) and key is not root_key else None
         clusters.setdefault(scope, []).append((value_ids[key], label, kind, STYLES[kind]))
     for node in nodes:
@@ -138,16 +138,19 @@ def draw_graph(
 def _key(value: Tensor | Node) -> Any:
     """What identifies a drawn tensor: the op that made it, or the leaf tensor itself.
 
-    After a backward, a freed graph refers to an intermediate result by the
-    node that made it (the tensor may be gone); both spellings get one key.
+    The graph refers to an intermediate result by the node that made it (the
+    tensor itself may be gone); both spellings get one key.
     """
     if isinstance(value, Node):
         return value
     return value.grad_fn if value.grad_fn is not None else value
 
 
-def _collect(root: Tensor, max_nodes: int) -> tuple[dict[Any, Any], list[Node], list[tuple]]:
-    """The tensors (by key, each once) and ops reachable from ``root``, and the edges.
+def _collect(
+    root: Tensor, max_nodes: int
+) -> tuple[dict[Any, Any], list[Node], list[tuple], dict[Node, np.ndarray]]:
+    """The tensors (by key, each once) and ops reachable from ``root``, the edges, and the
+    values of intermediate results that the graph still holds (before backward frees them).
 
     An edge is (op, key, True) from an op to its output, or (key, op, False)
     from an input to the op that uses it.
@@ -155,13 +158,12 @@ def _collect(root: Tensor, max_nodes: int) -> tuple[dict[Any, Any], list[Node], 
     values: dict[Any, Tensor | Node] = {}
     nodes: dict[Node, None] = {}
     edges: list[tuple[Any, Any, bool]] = []
+    held: dict[Node, np.ndarray] = {}
     stack: list[Tensor | Node] = [root]
     while stack:
         value = stack.pop()
         key = _key(value)
         if key in values:
-            if isinstance(values[key], Node) and isinstance(value, Tensor):
-                values[key] = value  # prefer the live tensor: it has data and grad
             continue
         values[key] = value
         node = value if isinstance(value, Node) else value.grad_fn
@@ -171,17 +173,20 @@ def _collect(root: Tensor, max_nodes: int) -> tuple[dict[Any, Any], list[Node], 
         if node in nodes:
             continue
         nodes[node] = None
-        for argument in node._inputs:  # _inputs also holds constant tensors
+        arrays = node._arrays or [None] * len(node._inputs)
+        for argument, array in zip(node._inputs, arrays):  # _inputs also holds constants
             if isinstance(argument, (Tensor, Node)):
                 edges.append((_key(argument), node, False))
                 stack.append(argument)
+                if isinstance(argument, Node) and array is not None:
+                    held[argument] = array
         if len(values) + len(nodes) > max_nodes:
             raise ValueError(
                 f"draw_graph: the graph has more than {max_nodes} tensors and ops, too many to "
                 "read in one picture; draw a smaller part (one layer's output, a smaller "
                 "batch of ops) or pass max_nodes to draw it anyway"
             )
-    return values, list(nodes), edges
+    return values, list(nodes), edges, held
 
 
 def _add_nodes(graph: graphviz.Digraph, members: list[tuple[str, str, str, dict]]) -> None:
@@ -197,12 +202,15 @@ def _kind(value: Tensor | Node) -> str:
     return "leaf" if value.requires_grad else "constant"
 
 
-def _value_label(value: Tensor | Node, show_data: bool, show_grad: bool) -> str:
-    if isinstance(value, Node):  # a freed intermediate result: what its node remembers
+def _value_label(
+    value: Tensor | Node, held: np.ndarray | None, show_data: bool, show_grad: bool
+) -> str:
+    """Name, shape and dtype; values and gradient norm when asked (and known)."""
+    if isinstance(value, Node):  # an intermediate result, known through the op that made it
         shape, dtype, name = value.output_info
-        retained = value._retained() if value._retained is not None else None
+        retained = value.retained_tensor()
         grad = retained.grad if retained is not None else None
-        data = None
+        data = held
     else:
         shape, dtype, name, grad, data = (
             value.shape,

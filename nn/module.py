@@ -60,7 +60,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-_TENSOR_NAME = Tensor.__dict__["name"]  # the slot behind Tensor.name
+_TENSOR_NAME = Tensor.__dict__["_name"]  # the slot behind Tensor.name
 
 
 def _dotted_name(module: Module, parameter: Parameter) -> str | None:
