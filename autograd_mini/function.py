@@ -229,6 +229,10 @@ def freed_message(node: Node) -> str:
     )
 
 
+# Where the library defines its ops; each of these modules says so at its top.
+_LIBRARY_OP_MODULES = ("autograd_mini.ops", "nn.fused")
+
+
 class Function:
     """Base class of ops: define static ``forward(ctx, ...)`` and ``backward(ctx, grad)``.
 
@@ -240,11 +244,17 @@ class Function:
     # True for ops whose output may be a view of their first input (transpose, basic
     # indexing, reshape): the output then shares that input's version counter
     returns_view: ClassVar[bool] = False
+    # True for the library's own ops, whose backward returns only arrays it made, views
+    # of them, or the gradient it received; never an array held elsewhere (saved, an
+    # input, a constant). The engine then stores such gradients as leaves' .grad without
+    # copying them. For any other Function it copies.
+    new_arrays_only: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
+        cls.new_arrays_only = cls.__module__ in _LIBRARY_OP_MODULES
         for method in ("forward", "backward"):
             if not callable(getattr(cls, method, None)):
                 raise TypeError(f"Function {cls.__name__} must define a static {method}()")

@@ -19,6 +19,7 @@ import numpy as np
 from . import tensor as tensor_module
 from .function import Node, RetainGrad, freed_message
 from .grad_mode import _state as _grad_state
+from .reductions import sum_rows
 from .tensor import Tensor
 
 Gradient = Any  # an ndarray, or a Tensor when the backward pass is recorded
@@ -40,9 +41,12 @@ def backward(
     seed = _seed_gradient("backward", tensor, gradient, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    leaf_grads = _walk([tensor], [seed], retain_graph, create_graph)
-    for leaf, grad in leaf_grads.items():
-        _accumulate(leaf, grad)
+    leaf_grads, owned = _walk([tensor], [seed], retain_graph, create_graph)
+    if owned:
+        _store_owned(leaf_grads)
+    else:
+        for leaf, grad in leaf_grads.items():
+            _accumulate(leaf, grad)
 
 
 def grad(
@@ -92,7 +96,7 @@ def grad(
         retain_graph = create_graph
 
     wanted_nodes = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
-    leaf_grads = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes, accumulate=False)
+    leaf_grads, _ = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes, False)
     results: list[Tensor | None] = []
     for position, tensor in enumerate(inputs):
         if tensor.grad_fn is None:
@@ -141,16 +145,13 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
         seed = np.array(gradient, dtype=output.dtype, copy=True)  # never the caller's array
         if seed.shape != output.shape:
             raise _seed_shape_error(caller, output, seed.shape)
-    return Tensor._from_op(seed, None) if create_graph else seed
+    return Tensor._from_op(np.array(seed), None) if create_graph else seed
 
 
-def _read_only_one(dtype: Any) -> np.ndarray:
-    one = np.ones((), dtype=dtype)
-    one.flags.writeable = False  # shared by every backward(): nothing may write into it
-    return one
-
-
-_ONE = {np.dtype(t): _read_only_one(t) for t in (np.float16, np.float32, np.float64)}
+# The seed of a scalar output: a numpy scalar, as numpy's own arithmetic on 0-d arrays
+# returns, so that the first backward steps (a mean's 1/m, say) cost scalar arithmetic
+# (0.1 us) instead of a ufunc call on a 0-d array (0.5 to 1 us). Scalars are immutable.
+_ONE = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
 
 
 def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> RuntimeError:
@@ -167,13 +168,17 @@ def _walk(
     create_graph: bool,
     wanted_nodes: dict[Node, Gradient] | None = None,
     accumulate: bool = True,
-) -> dict[Tensor, Gradient]:
-    """Run every reachable node's backward once, consumers first; return the leaves' gradients.
+) -> tuple[dict[Tensor, Gradient], bool]:
+    """Run every reachable node's backward once, consumers first.
 
-    ``wanted_nodes`` maps nodes whose output gradient the caller wants (for
-    ``grad()``) to None; the walk fills in their gradients. ``accumulate``
-    says whether tensors that called ``retain_grad()`` get their ``.grad``
-    (``backward()``) or not (``grad()``, which leaves every ``.grad`` alone).
+    Returns the leaves' gradients, and whether the walk owns them: True when
+    only the library's ops ran (each returns arrays it made, views of them or
+    the gradient it got) and no hook replaced a gradient, so that no gradient
+    is an array held elsewhere. ``wanted_nodes`` maps nodes whose output
+    gradient the caller wants (for ``grad()``) to None; the walk fills in
+    their gradients. ``accumulate`` says whether tensors that called
+    ``retain_grad()`` get their ``.grad`` (``backward()``) or not (``grad()``,
+    which leaves every ``.grad`` alone).
     """
     leaf_grads: dict[Tensor, Gradient] = {}
     pending: dict[Node, Gradient] = {}  # the gradient summed so far for each node's output
@@ -181,6 +186,7 @@ def _walk(
     for root, seed in zip(roots, seeds):
         _send(root, seed, leaf_grads, pending, queue)
 
+    owned = not create_graph  # recorded gradients belong to the new graph
     clock = tensor_module.data_clock
     previous_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
@@ -190,6 +196,7 @@ def _walk(
             grad = pending.pop(node)
             if node._hooks is not None:
                 grad = _run_output_hooks(node, grad, accumulate)
+                owned = False
             if wanted_nodes is not None and node in wanted_nodes:
                 wanted_nodes[node] = grad
             if node.saved is None:
@@ -199,7 +206,9 @@ def _walk(
             if create_graph:
                 input_grads = _recorded_backward(node, grad)
             else:
-                input_grads = node.function.backward(node, grad)
+                function = node.function
+                input_grads = function.backward(node, grad)
+                owned = owned and function.new_arrays_only
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             needs = node.needs_input_grad
@@ -231,7 +240,30 @@ def _walk(
     for leaf, grad in leaf_grads.items():
         if leaf._hooks:
             leaf_grads[leaf] = _apply_hooks(leaf._hooks, grad)
-    return leaf_grads
+            owned = False
+    return leaf_grads, owned
+
+
+def _store_owned(leaf_grads: dict[Tensor, Gradient]) -> None:
+    """Accumulate gradients the walk owns: a leaf with no .grad yet takes its array as is.
+
+    Only an ndarray that owns its memory (not a view) and goes to one leaf
+    (an add passes the same array to both inputs) is taken; the others are
+    copied, so that no two .grad arrays share memory.
+    """
+    taken: set[int] = set()
+    for leaf, grad in leaf_grads.items():
+        if (
+            leaf.grad is None
+            and type(grad) is np.ndarray
+            and grad.base is None
+            and grad.dtype == leaf._data.dtype
+            and id(grad) not in taken
+        ):
+            leaf.grad = grad
+            taken.add(id(grad))
+        else:
+            _accumulate(leaf, grad)
 
 
 def _send(
@@ -316,10 +348,8 @@ def _accumulate(tensor: Tensor, grad: Gradient) -> None:
     if isinstance(grad, Tensor):
         grad = grad._data
     if tensor.grad is None:
-        if grad.dtype == tensor._data.dtype:
-            tensor.grad = grad.copy()
-        else:
-            tensor.grad = grad.astype(tensor._data.dtype)
+        # np.array copies, and makes an ndarray of the numpy scalars that 0-d arithmetic gives
+        tensor.grad = np.array(grad, dtype=tensor._data.dtype)
     else:
         tensor.grad += grad
 
@@ -347,9 +377,9 @@ def sum_to_shape(grad: Gradient, shape: tuple[int, ...]) -> Gradient:
     if lead < 0:
         raise ValueError(f"cannot sum shape {grad_shape} to {shape}")
     if grad_shape[lead:] == shape:  # only leading axes were added (a bias, say)
-        if isinstance(grad, Tensor):
-            return grad.sum(axis=tuple(range(lead)))
-        return np.add.reduce(grad, axis=0 if lead == 1 else tuple(range(lead)))
+        if lead == 1 and type(grad) is np.ndarray:
+            return sum_rows(grad)
+        return grad.sum(axis=tuple(range(lead)))
     axes = list(range(lead))
     for axis, size in enumerate(shape):
         grad_size = grad_shape[lead + axis]

@@ -10,6 +10,11 @@ Tensors share (``+ * @ .sum() .reshape() .T``), plus the few helpers below
 that dispatch on the type. The same formula therefore serves the ordinary
 backward pass on ndarrays (no overhead) and, with ``create_graph=True``, a
 recorded backward on Tensors whose gradients can be differentiated again.
+
+One rule every backward here keeps: it returns arrays it made, views of
+them, or the gradient it received, never an array held elsewhere (a saved
+input, a constant). The engine relies on it to store leaves' gradients
+without copying them (``Function.new_arrays_only``); nn's fused ops keep it too.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 
 from .function import Function, ShapeError
 from .graph import sum_to_shape
+from .reductions import max_last_axis, sum_last_axis
 from .tensor import Tensor
 
 # --------------------------------------------------------------------------
@@ -43,6 +49,14 @@ def _where(condition: np.ndarray, x: Any, y: Any) -> Any:
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         return Where.apply(x, y, condition=condition)
     return np.where(condition, x, y)
+
+
+def matrix_product(a: Any, b: Any) -> Any:
+    """a @ b for a matrix b: ``ndarray.dot`` on arrays (the same product as matmul there,
+    with less overhead per call), the recorded ``@`` when either is a Tensor."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return a.dot(b)
+    return a @ b
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -213,8 +227,10 @@ class MatMul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
+            if a.ndim == 2 and b.ndim == 2:
+                return a.dot(b)  # matmul for matrices, with less overhead per call
             return np.matmul(a, b)
-        except ValueError:
+        except (ValueError, AttributeError):  # AttributeError: a Python number has no ndim
             raise _matmul_shape_error(np.shape(a), np.shape(b)) from None
 
     @staticmethod
@@ -222,7 +238,9 @@ class MatMul(Function):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:
-            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+            grad_a = matrix_product(grad, b.T) if need_a else None
+            grad_b = matrix_product(a.T, grad) if need_b else None
+            return grad_a, grad_b
         # Promote 1-D operands to matrices as matmul did, then undo it.
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
@@ -405,10 +423,25 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
+def _max_along(x: np.ndarray, axis: int) -> np.ndarray:
+    if axis == -1 or axis == x.ndim - 1:
+        return max_last_axis(x)
+    return np.maximum.reduce(x, axis=axis, keepdims=True)
+
+
+def _sum_along(x: Any, axis: int) -> Any:
+    """The sum along ``axis``, kept as a length-1 axis (for arrays and recorded Tensors)."""
+    if isinstance(x, Tensor):
+        return x.sum(axis=axis, keepdims=True)
+    if axis == -1 or axis == x.ndim - 1:
+        return sum_last_axis(x)
+    return np.add.reduce(x, axis=axis, keepdims=True)
+
+
 def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(x) = (x - max) - log sum e^(x - max): no exponential of a positive number."""
-    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - _max_along(x, axis)
+    return shifted - np.log(_sum_along(np.exp(shifted), axis))
 
 
 class Sigmoid(Function):
@@ -427,19 +460,22 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """max(0, x); relu'(0) = 0 (PyTorch)."""
+    """max(0, x); relu'(x) = 1 for x > 0, else 0 (so relu'(0) = 0, as PyTorch)."""
 
     name = "relu"
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.maximum(x, 0.0)
+        y = np.maximum(x, 0.0)
+        ctx.save_for_backward(y)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved
-        return grad * (_value(x) > 0)
+        (y,) = ctx.saved
+        # relu'(x) = sign(relu(x)): 1 where x > 0, else 0; a float mask multiplies faster
+        # than a boolean one
+        return grad * np.sign(_value(y))
 
 
 class LeakyRelu(Function):
@@ -466,8 +502,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
-        y = e / np.add.reduce(e, axis=axis, keepdims=True)
+        e = np.exp(x - _max_along(x, axis))
+        y = e / _sum_along(e, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -475,7 +511,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+        return y * (grad - _sum_along(grad * y, ctx.axis))
 
 
 class LogSoftmax(Function):
@@ -493,7 +529,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return grad - _exp(y) * grad.sum(axis=ctx.axis, keepdims=True)
+        return grad - _exp(y) * _sum_along(grad, ctx.axis)
 
 
 # --------------------------------------------------------------------------

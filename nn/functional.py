@@ -200,10 +200,12 @@ def _class_labels(values: np.ndarray, classes: int) -> np.ndarray:
         values = values.astype(np.intp)
     elif values.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: class labels must be integers, got dtype {values.dtype}")
-    if values.size and (values.min() < 0 or values.max() >= classes):
+    # one pass finds negative labels too: as unsigned integers they are huge
+    unsigned = values.view(values.dtype.str.replace("i", "u"))
+    if values.size and unsigned.max() >= classes:
         bad = values[(values < 0) | (values >= classes)][0]
         raise IndexError(
             f"cross_entropy: target label {bad} is out of range for {classes} classes "
             f"(labels must be 0..{classes - 1})"
         )
-    return values
+    return values.astype(np.intp, copy=False)

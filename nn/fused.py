@@ -15,17 +15,21 @@ costs one node instead of several and uses the documents' formulas directly:
 As in ``autograd_mini.ops``, each backward uses operations that ndarrays and
 Tensors share, so it also runs, differentiably, under ``create_graph=True``;
 where a formula reuses a value cached by forward, the recorded path
-recomputes it from the saved input instead.
+recomputes it from the saved input instead. As there, every backward returns
+arrays it made, views of them or the gradient it received, never an array
+held elsewhere, so that the engine may keep them as ``.grad`` without a copy.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from autograd_mini import Function, ShapeError, Tensor
-from autograd_mini.ops import log_softmax_array
+from autograd_mini.ops import matrix_product
+from autograd_mini.reductions import max_last_axis, sum_last_axis, sum_rows
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -55,7 +59,7 @@ class Linear(Function):
                 f"but the weight of shape {weight.shape} expects {weight.shape[1]}"
             )
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
+        y = x.dot(weight.T)  # x @ W^T (dot and matmul agree for a matrix on the right)
         if bias is not None:
             y += bias  # y is a fresh array: add in place
         return y
@@ -64,12 +68,14 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        grad_x = grad @ weight if need_x else None  # dx = g W
+        grad_x = matrix_product(grad, weight) if need_x else None  # dx = g W
         if grad.ndim != 2:  # fold leading dimensions into the batch
             grad = grad.reshape(-1, weight.shape[0])
             x = x.reshape(-1, weight.shape[1])
-        grad_weight = grad.T @ x if need_weight else None  # dW = g^T x  (= delta a^T)
-        grad_bias = grad.sum(axis=0) if need_bias else None  # db = sum over examples
+        grad_weight = matrix_product(grad.T, x) if need_weight else None  # dW = g^T x = delta a^T
+        grad_bias = None
+        if need_bias:  # db = sum over examples
+            grad_bias = sum_rows(grad) if type(grad) is np.ndarray else grad.sum(axis=0)
         return grad_x, grad_weight, grad_bias
 
 
@@ -152,36 +158,71 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction, labels):
-        log_probs = log_softmax_array(logits, axis=1)
-        if log_probs.min() == -np.inf:  # logits more than 1.8e308 apart: keep 0 * log p at 0
-            log_probs = np.maximum(log_probs, np.finfo(log_probs.dtype).min)
+        shifted = logits - max_last_axis(logits)  # log softmax = shifted - log sum e^shifted
+        exp = np.exp(shifted)
+        total = sum_last_axis(exp)
+        ctx.probs = exp / total  # Y_hat = softmax(z), for backward's Y_hat - Y
         if labels:
-            losses = -log_probs[np.arange(logits.shape[0]), target]  # -log y_hat of the true class
+            # -log Y_hat of the true class; the flat index picks one entry per row cheaply
+            true_class = _flat_index(target, logits.shape[1])
+            losses = np.log(total[:, 0]) - shifted.reshape(-1)[true_class]
+            ctx.true_class = true_class
         else:
-            losses = -(target * log_probs).sum(axis=1)
+            log_probs = shifted - np.log(total)
+            ctx.log_probs = log_probs
+            losses = -sum_last_axis(target * np.maximum(log_probs, _LOWEST[log_probs.dtype]))[:, 0]
+        result = _reduce(losses, reduction)
+        finite = math.isfinite(result) if result.ndim == 0 else np.isfinite(result).all()
+        if not finite and np.isfinite(logits).all():
+            # logits more than 1.8e308 apart: a log-probability below the lowest float;
+            # such an example's loss is kept at the largest float instead of inf
+            losses = np.minimum(losses, np.finfo(losses.dtype).max)
+            with np.errstate(over="ignore"):  # (a sum of several of them is inf)
+                result = _reduce(losses, reduction)
         ctx.save_for_backward(logits, target)
-        ctx.log_probs, ctx.reduction, ctx.labels = log_probs, reduction, labels
-        return _reduce(losses, reduction)
+        ctx.reduction, ctx.labels = reduction, labels
+        return result
 
     @staticmethod
     def backward(ctx, grad):
         logits, target = ctx.saved
-        recorded = isinstance(logits, Tensor)
-        log_probs = logits.log_softmax(axis=1) if recorded else ctx.log_probs
-        probs = logits.softmax(axis=1) if recorded else np.exp(log_probs)
-        grad = _scaled(grad, ctx.reduction, logits.shape[0])
+        m = logits.shape[0]
+        if isinstance(logits, Tensor):  # recorded backward: Y_hat as a function of the logits
+            probs = logits.softmax(axis=1)
+            grad = _scaled(grad, ctx.reduction, m)
+            if ctx.reduction == "none":
+                grad = grad.reshape(-1, 1)
+            if ctx.labels:
+                return grad * (probs - one_hot(target, logits.shape[1], logits.dtype)), None
+            grad_logits = grad * (probs * target.sum(axis=1, keepdims=True) - target)
+            grad_target = -logits.log_softmax(axis=1) * grad if ctx.needs_input_grad[1] else None
+            return grad_logits, grad_target
+        scale = _scaled(grad, ctx.reduction, m)  # dL/d(loss_i)
         if ctx.reduction == "none":
-            grad = grad.reshape(-1, 1)
-        if ctx.labels:
-            if recorded:
-                delta = probs - one_hot(target, logits.shape[1], logits.dtype)
-            else:  # the same dZ = Y_hat - Y, subtracting the ones in place (probs is ours)
-                delta = probs
-                delta[np.arange(target.shape[0]), target] -= 1
-            return grad * delta, None
-        grad_logits = grad * (probs * target.sum(axis=1, keepdims=True) - target)
-        grad_target = -log_probs * grad if ctx.needs_input_grad[1] else None
+            scale = scale.reshape(-1, 1)
+        if ctx.labels:  # dZ = (Y_hat - Y) * scale: subtract the one-hot Y at the true classes
+            delta = ctx.probs * scale
+            delta.reshape(-1)[ctx.true_class] -= scale if scale.ndim == 0 else scale[:, 0]
+            return delta, None
+        grad_logits = scale * (ctx.probs * sum_last_axis(target) - target)
+        grad_target = -ctx.log_probs * scale if ctx.needs_input_grad[1] else None
         return grad_logits, grad_target
+
+
+_LOWEST = {np.dtype(t): np.finfo(t).min for t in (np.float16, np.float32, np.float64)}
+_ROW_STARTS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _flat_index(labels: np.ndarray, classes: int) -> np.ndarray:
+    """labels[i] + i * classes: where row i's true class sits in the flattened (m, classes)."""
+    key = (labels.shape[0], classes)
+    starts = _ROW_STARTS.get(key)
+    if starts is None:
+        if len(_ROW_STARTS) >= 64:
+            _ROW_STARTS.clear()
+        starts = _ROW_STARTS[key] = np.arange(0, key[0] * classes, classes)
+        starts.flags.writeable = False
+    return starts + labels
 
 
 class BinaryCrossEntropyWithLogits(Function):

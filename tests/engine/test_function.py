@@ -184,3 +184,23 @@ def test_scalar_output_of_forward_becomes_a_0d_tensor():
     assert y.shape == () and y.item() == 3.0
     y.backward()
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_a_backward_that_returns_an_array_it_holds_is_copied_into_grad():
+    """The engine keeps library gradients as .grad without copying; a custom op's it copies."""
+    held = np.array([2.0, 3.0])
+
+    class ScaleBy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * held
+
+        @staticmethod
+        def backward(ctx, grad):
+            return held  # correct only for a seed of ones, and shared with the caller
+
+    x = Tensor([1.0, 1.0], requires_grad=True)
+    ScaleBy.apply(x).backward(np.ones(2))
+    assert not np.shares_memory(x.grad, held)
+    x.grad += 1
+    np.testing.assert_array_equal(held, [2.0, 3.0])

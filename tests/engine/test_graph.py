@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import autograd_mini as am
@@ -113,6 +113,15 @@ def test_single_element_output_of_any_shape():
 def test_backward_on_a_tensor_that_does_not_require_grad():
     with pytest.raises(RuntimeError, match="does not require grad"):
         Tensor([1.0]).sum().backward()
+
+
+def test_grad_is_an_ndarray_even_for_a_scalar_reached_by_scalar_arithmetic():
+    x = Tensor(3.0, requires_grad=True)
+    y = Tensor(np.float32(2.0), requires_grad=True)
+    ((x * 2 - 1) / 4).backward()
+    (y * 3).backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float64 and x.grad == 0.5
+    assert type(y.grad) is np.ndarray and y.grad.dtype == np.float32 and y.grad == 3.0
 
 
 def test_backward_on_a_leaf():
@@ -520,3 +529,52 @@ def test_a_copy_made_by_a_view_op_does_not_share_the_version():
     copy.data = copy.data + 1
     loss.backward()  # x itself was not modified
     np.testing.assert_array_equal(x.grad, 2 * x.data)
+
+
+# unary and binary steps of random graphs; several of them pass the gradient through
+# (add, reshape, transpose, indexing views) so that arrays could be shared
+_GRAPH_STEPS = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: (a + b).T.T,
+    lambda a, b: a.reshape(-1).reshape(a.shape) + b,
+    lambda a, b: am.concatenate([a, b], axis=0)[: a.shape[0]],
+    lambda a, b: am.stack([a, b])[0] + b[0:1],
+    lambda a, b: a.relu() + b.tanh(),
+    lambda a, b: a + b.sum(axis=0, keepdims=True),
+]
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, len(_GRAPH_STEPS) - 1), st.integers(0, 9), st.integers(0, 9)),
+        min_size=1,
+        max_size=8,
+    ),
+    hooked=st.booleans(),
+)
+@example(steps=[(0, 0, 1)], hooked=False)  # a + b: one gradient array for both leaves
+@example(steps=[(3, 0, 1)], hooked=False)  # (a + b).T.T: views of it
+@example(steps=[(0, 0, 1), (0, 4, 2)], hooked=True)
+def test_no_two_gradients_share_memory(steps, hooked):
+    """Leaves' .grad arrays are their own: never shared with another leaf, data or seed."""
+    rng = np.random.default_rng(0)
+    leaves = [Tensor(rng.standard_normal((2, 3)), requires_grad=True) for _ in range(3)]
+    constant = Tensor(rng.standard_normal((2, 3)))
+    values = [*leaves, constant]
+    for step, first, second in steps:
+        values.append(_GRAPH_STEPS[step](values[first % len(values)], values[second % len(values)]))
+    if not values[-1].requires_grad:
+        return
+    held = np.ones((2, 3))
+    if hooked:  # a hook's array belongs to the hook's author
+        values[-1].register_hook(lambda g: held)
+    seed = np.ones(values[-1].shape)
+    values[-1].backward(seed)
+    arrays = [seed, held, constant.data, *(leaf.data for leaf in leaves)]
+    grads = [leaf.grad for leaf in leaves if leaf.grad is not None]
+    for position, grad in enumerate(grads):
+        assert type(grad) is np.ndarray
+        for other in arrays + grads[position + 1 :]:
+            assert not np.shares_memory(grad, other)

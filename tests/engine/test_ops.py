@@ -341,3 +341,17 @@ def test_comparisons_return_boolean_arrays_outside_the_graph():
     for result in (x < 2, x <= 2, x > 2, x >= 2, x == 2, x != 2, x > am.Tensor([0.0, 5.0, 1.0])):
         assert isinstance(result, np.ndarray) and result.dtype == bool
     np.testing.assert_array_equal(x == 2, [False, True, False])
+
+
+def test_derivatives_at_kinks_follow_pytorch():
+    """relu'(0) = 0, |x|'(0) = 0, leaky_relu'(0) = slope; clip passes the gradient at its bounds."""
+    x = am.Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    for op, expected in [
+        (lambda t: t.relu(), [0.0, 0.0, 1.0]),
+        (lambda t: t.abs(), [-1.0, 0.0, 1.0]),
+        (lambda t: t.leaky_relu(0.1), [0.1, 0.1, 1.0]),
+        (lambda t: t.clip(0.0, 2.0), [0.0, 1.0, 1.0]),
+    ]:
+        x.zero_grad()
+        op(x).sum().backward()
+        np.testing.assert_array_equal(x.grad, expected)

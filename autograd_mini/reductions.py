@@ -1,0 +1,52 @@
+"""Faster spellings of the reductions small networks do all the time.
+
+numpy sums down the columns of a C-ordered matrix (a bias gradient: the sum
+over a batch) and reduces along a short contiguous axis (10 class scores per
+example) much more slowly than the arithmetic needs: at batch 64 a bias
+gradient costs 1.7 us by ``np.add.reduce`` and 0.4 us as ``ones @ delta``.
+For float64 matrices these functions take such faster routes to the same
+values (sums as products with a vector of ones, computed by BLAS; a row-wise
+maximum through a transposed copy); other shapes and dtypes take numpy's own
+reductions, so that float32 keeps numpy's more accurate pairwise sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Vectors of ones by length, shared read-only (a run sees only a few batch sizes).
+_ONES: dict[int, np.ndarray] = {}
+
+
+def _ones(length: int) -> np.ndarray:
+    ones = _ONES.get(length)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[length] = np.ones(length)
+        ones.flags.writeable = False
+    return ones
+
+
+def sum_rows(matrix: np.ndarray) -> np.ndarray:
+    """sum_i matrix[i, :] of an (m, n) array, shape (n,): e.g. db = sum over examples of delta."""
+    if matrix.dtype != np.float64 or matrix.ndim != 2:
+        return np.add.reduce(matrix, axis=0)
+    return _ones(matrix.shape[0]).dot(matrix)
+
+
+def sum_last_axis(x: np.ndarray) -> np.ndarray:
+    """The sum over the last axis, kept as a length-1 axis (keepdims=True)."""
+    if x.dtype != np.float64 or x.ndim != 2:
+        return np.add.reduce(x, axis=-1, keepdims=True)
+    return x.dot(_ones(x.shape[1]))[:, None]
+
+
+def max_last_axis(x: np.ndarray) -> np.ndarray:
+    """The maximum over the last axis, kept as a length-1 axis (keepdims=True)."""
+    if x.ndim != 2 or x.shape[1] > 32 or x.shape[0] < 16:
+        return np.maximum.reduce(x, axis=-1, keepdims=True)
+    # numpy reduces a long contiguous axis quickly and a short one slowly: for many rows
+    # of a few values, make the rows the contiguous axis (2.6 -> 1.3 us at 64 x 10,
+    # 45 -> 10 us at 1,437 x 10; the copy does not pay off beyond about 32 columns)
+    return np.maximum.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
