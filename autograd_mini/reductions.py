@@ -14,32 +14,38 @@ from __future__ import annotations
 
 import numpy as np
 
-# Vectors of ones by length, shared read-only (a run sees only a few batch sizes).
-_ONES: dict[int, np.ndarray] = {}
-
-
-def _ones(length: int) -> np.ndarray:
-    ones = _ONES.get(length)
-    if ones is None:
-        if len(_ONES) >= 64:
-            _ONES.clear()
-        ones = _ONES[length] = np.ones(length)
-        ones.flags.writeable = False
-    return ones
-
 
 def sum_rows(matrix: np.ndarray) -> np.ndarray:
     """sum_i matrix[i, :] of an (m, n) array, shape (n,): e.g. db = sum over examples of delta."""
-    if matrix.dtype != np.float64 or matrix.ndim != 2:
+    if matrix.dtype != _FLOAT64 or matrix.ndim != 2:
         return np.add.reduce(matrix, axis=0)
-    return _ones(matrix.shape[0]).dot(matrix)
+    ones = _ONES.get(matrix.shape[0])
+    if ones is None:
+        ones = _new_ones(matrix.shape[0])
+    return ones.dot(matrix)
 
 
 def sum_last_axis(x: np.ndarray) -> np.ndarray:
     """The sum over the last axis, kept as a length-1 axis (keepdims=True)."""
-    if x.dtype != np.float64 or x.ndim != 2:
+    if x.dtype != _FLOAT64 or x.ndim != 2:
         return np.add.reduce(x, axis=-1, keepdims=True)
-    return x.dot(_ones(x.shape[1]))[:, None]
+    ones = _ONES.get(x.shape[1])
+    if ones is None:
+        ones = _new_ones(x.shape[1])
+    return x.dot(ones)[:, None]
+
+
+def _new_ones(length: int) -> np.ndarray:
+    """A read-only vector of ones, kept for the next call (a run sees few batch sizes)."""
+    if len(_ONES) >= 64:
+        _ONES.clear()
+    ones = _ONES[length] = np.ones(length)
+    ones.flags.writeable = False
+    return ones
+
+
+_ONES: dict[int, np.ndarray] = {}
+_FLOAT64 = np.dtype(np.float64)
 
 
 def max_last_axis(x: np.ndarray) -> np.ndarray:

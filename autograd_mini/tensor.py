@@ -94,13 +94,15 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
-        if isinstance(value, Tensor):
-            value = value._data
-        if value is not self._data:
-            value = as_float_array(value, op="Tensor.data")
-        self._data = value
+        if value is not self._data:  # (x.data -= g assigns the same, updated, array)
+            if isinstance(value, Tensor):
+                value = value._data
+            self._data = as_float_array(value, op="Tensor.data")
         data_clock[0] += 1
-        self.shared_version_cell()[0] = data_clock[0]
+        cell = self._version_cell
+        if cell is None:
+            cell = self.shared_version_cell()
+        cell[0] = data_clock[0]
 
     @property
     def _version(self) -> int:

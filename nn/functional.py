@@ -29,7 +29,7 @@ log_softmax = _functions.log_softmax
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b; x of shape (..., in), W of shape (out, in), b of shape (out,)."""
-    return fused.Linear.apply(as_tensor(x), weight, bias)
+    return fused.Linear.apply(x if isinstance(x, Tensor) else as_tensor(x), weight, bias)
 
 
 def dropout(
@@ -173,39 +173,43 @@ def binary_cross_entropy_with_logits(
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of logits (m, classes) against class labels (m,) or
     one-hot / probability targets (m, classes). "mean" divides by m."""
-    _check_reduction("cross_entropy", reduction)
-    logits = as_tensor(logits)
-    if logits.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: logits must have shape (batch, classes), got {logits.shape}"
-        )
-    m, classes = logits.shape
+    if reduction not in fused.REDUCTIONS:
+        _check_reduction("cross_entropy", reduction)
+    if not isinstance(logits, Tensor):
+        logits = as_tensor(logits)
+    shape = logits.data.shape
+    if len(shape) != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (batch, classes), got {shape}")
     values = as_array(target)
-    if values.shape == logits.shape:  # one-hot or probabilities
+    if values.shape == shape:  # one-hot or probabilities
         target = _same_shape_target("cross_entropy", logits, target)
         return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
-    if values.shape != (m,):
+    if values.shape != shape[:1]:
         raise ValueError(
-            f"cross_entropy: target of shape {values.shape} fits logits of shape {logits.shape} "
-            f"neither as class labels (shape ({m},)) nor as probabilities (shape {logits.shape})"
+            f"cross_entropy: target of shape {values.shape} fits logits of shape {shape} "
+            f"neither as class labels (shape ({shape[0]},)) nor as probabilities (shape {shape})"
         )
-    labels = _class_labels(values, classes)
+    labels = _class_labels(values, shape[1])
     return fused.SoftmaxCrossEntropy.apply(logits, labels, reduction=reduction, labels=True)
 
 
 def _class_labels(values: np.ndarray, classes: int) -> np.ndarray:
-    if values.dtype.kind == "f":
+    kind = values.dtype.kind
+    if kind == "f":
         if not np.all(values == np.round(values)):
             raise ValueError("cross_entropy: class labels must be whole numbers")
         values = values.astype(np.intp)
-    elif values.dtype.kind not in "iu":
+    elif kind not in "iu":
         raise TypeError(f"cross_entropy: class labels must be integers, got dtype {values.dtype}")
-    # one pass finds negative labels too: as unsigned integers they are huge
-    unsigned = values.view(values.dtype.str.replace("i", "u"))
-    if values.size and unsigned.max() >= classes:
+    # one reduction checks both ends: viewed as unsigned, negative labels are huge
+    unsigned = values.view(_UNSIGNED[values.dtype.itemsize]) if values.dtype.kind == "i" else values
+    if values.size and np.maximum.reduce(unsigned, axis=None) >= classes:
         bad = values[(values < 0) | (values >= classes)][0]
         raise IndexError(
             f"cross_entropy: target label {bad} is out of range for {classes} classes "
             f"(labels must be 0..{classes - 1})"
         )
-    return values.astype(np.intp, copy=False)
+    return values if values.dtype == np.intp else values.astype(np.intp)
+
+
+_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}

@@ -8,11 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, enable_grad, no_grad
+from autograd_mini import Tensor, enable_grad
 
 
 class Optimizer:
-    """Base class: subclasses define ``update(param, grad, group, state)`` on ndarrays.
+    """Base class: subclasses define ``update(param, grad, group, state)``.
+
+    ``update`` changes one parameter by assigning its ``.data`` (which bumps
+    its version counter), computing with ndarrays: ``grad`` is an ndarray and
+    ``state`` a dict of ndarrays that the optimizer keeps for that parameter.
 
     A group's ``weight_decay`` is added to the gradient here, once for every
     optimizer (g = dW + weight_decay W, PyTorch's L2 form), unless the
@@ -73,18 +77,21 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            self._update_all()
-        return loss
-
-    def _update_all(self) -> None:
+        # update() works on ndarrays (param.data, grad), so nothing here is recorded
+        state, update = self.state, self.update
         for group in self.param_groups:
             decay = 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
             for param in group["params"]:
-                if param.grad is None:
+                grad = param.grad
+                if grad is None:
                     continue
-                grad = param.grad + decay * param.data if decay else param.grad
-                self.update(param, grad, group, self.state.setdefault(param, {}))
+                if decay:
+                    grad = grad + decay * param.data
+                param_state = state.get(param)
+                if param_state is None:
+                    param_state = state[param] = {}
+                update(param, grad, group, param_state)
+        return loss
 
     def update(
         self, param: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]
