@@ -332,6 +332,9 @@ def describe_failure(name: str, arrays: list[Any], error: Exception) -> str:
 
 
 def _as_output(function: type[Function], out: Any) -> np.ndarray:
+    """``out`` as a floating ndarray (numpy scalars from full reductions become 0-d arrays)."""
+    if isinstance(out, np.floating):
+        return np.asarray(out)
     if isinstance(out, tuple):
         raise TypeError(
             f"{function.name}.forward returned a tuple; a Function has exactly one "

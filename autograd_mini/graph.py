@@ -38,7 +38,9 @@ def backward(
             "of the ops that made it had requires_grad=True. Create the parameters with "
             "Tensor(..., requires_grad=True), and do not compute the loss under no_grad()."
         )
-    seed = _seed_gradient("backward", tensor, gradient, create_graph)
+    seed = _ONE.get(tensor._data.dtype) if gradient is None and tensor._data.shape == () else None
+    if seed is None or create_graph:
+        seed = _seed_gradient("backward", tensor, gradient, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     leaf_grads, owned = _walk([tensor], [seed], retain_graph, create_graph)
