@@ -549,6 +549,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        if axis is None and not keepdims:  # into a 0-d array rather than a numpy scalar
+            return np.add.reduce(x, None, None, np.empty((), x.dtype))
         return np.add.reduce(x, axis=axis, keepdims=keepdims)  # x.sum() minus a Python layer
 
     @staticmethod
