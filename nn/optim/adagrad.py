@@ -17,6 +17,8 @@ class Adagrad(Optimizer):
     (the problem RMSprop addresses). Updates as in PyTorch.
     """
 
+    flat_updates = True
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -20,6 +20,8 @@ class Adam(Optimizer):
     W := W - lr m_hat / (sqrt(v_hat) + eps)
     """
 
+    flat_updates = True
+
     decoupled_weight_decay = False
 
     def __init__(

@@ -10,6 +10,8 @@ import numpy as np
 
 from autograd_mini import Tensor, enable_grad
 
+from .flat import FlatGroup
+
 
 class Optimizer:
     """Base class: subclasses define ``update(param, grad, group, state)``.
@@ -28,11 +30,15 @@ class Optimizer:
     """
 
     decoupled_weight_decay = False
+    # True when update() is elementwise (all of this library's optimizers): a group's
+    # parameters are then updated as one vector (flat.py), in a few numpy calls
+    flat_updates = False
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._flat: dict[int, FlatGroup] = {}  # by group index; rebuilt when it no longer fits
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
@@ -79,19 +85,36 @@ class Optimizer:
                 loss = closure()
         # update() works on ndarrays (param.data, grad), so nothing here is recorded
         state, update = self.state, self.update
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             decay = 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
-            for param in group["params"]:
-                grad = param.grad
-                if grad is None:
-                    continue
-                if decay:
-                    grad = grad + decay * param.data
+            params = [p for p in group["params"] if p.grad is not None]
+            if self.flat_updates and len(params) > 1 and self._update_flat(index, params, decay):
+                continue
+            self._flat.pop(index, None)  # updated one by one: a joined layout is out of date
+            for param in params:
+                grad = param.grad + decay * param.data if decay else param.grad
                 param_state = state.get(param)
                 if param_state is None:
                     param_state = state[param] = {}
                 update(param, grad, group, param_state)
         return loss
+
+    def _update_flat(self, index: int, params: list[Tensor], decay: float) -> bool:
+        """Update group ``index``'s ``params`` as one vector; False if they cannot be."""
+        flat = self._flat.get(index)
+        if flat is None or not flat.matches(params, self.state):
+            if not FlatGroup.usable(params, [self.state.get(p) for p in params]):
+                return False
+            states = [self.state.setdefault(p, {}) for p in params]
+            flat = self._flat[index] = FlatGroup(tuple(params), states)
+        flat.update(self, self.param_groups[index], decay)
+        return True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies (deepcopy, pickle) rebuild the one-vector layouts from the state."""
+        state = dict(self.__dict__)
+        state["_flat"] = {}
+        return state
 
     def update(
         self, param: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]

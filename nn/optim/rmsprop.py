@@ -17,6 +17,8 @@ class RMSprop(Optimizer):
     standard deviation instead; ``momentum`` adds a velocity on the step.
     """
 
+    flat_updates = True
+
     def __init__(
         self,
         params: Iterable[Any],

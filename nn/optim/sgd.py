@@ -22,6 +22,10 @@ class SGD(Optimizer):
     without the start-up bias toward zero that 001 section 18 corrects for.
     """
 
+    # two to five numpy calls per parameter: joining the group into one vector and
+    # copying it back costs more than it saves (flat.py)
+    flat_updates = False
+
     def __init__(
         self,
         params: Iterable[Any],

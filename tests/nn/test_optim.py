@@ -265,3 +265,101 @@ def test_step_with_a_closure_and_duplicate_parameters():
     w = nn.Parameter(np.ones(2))
     with pytest.raises(ValueError, match="listed twice"):
         optim.SGD([w, w], lr=0.1)
+
+
+# Every optimizer whose update is elementwise; the flat (one-vector) path must give exactly
+# what updating each parameter on its own gives (a group of one parameter is never joined).
+ELEMENTWISE = [
+    lambda params: optim.Adam(params, lr=0.01, weight_decay=0.01),
+    lambda params: optim.AdamW(params, lr=0.01),
+    lambda params: optim.RMSprop(params, centered=True, momentum=0.5),
+    lambda params: optim.RMSprop(params, lr=0.01),
+    lambda params: optim.Adagrad(params, lr=0.1, lr_decay=0.01),
+]
+
+
+def _one_group_each(params):
+    return [{"params": [p]} for p in params]
+
+
+@pytest.mark.parametrize("make", ELEMENTWISE, ids=["adam", "adamw", "rmsprop-c", "rmsprop", "ada"])
+@given(
+    steps=st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=1, max_size=6),
+    seed=st.integers(0, 2**16),
+    resume_at=st.integers(0, 6),
+)
+def test_a_group_updated_as_one_vector_matches_updating_each_parameter(
+    make, steps, seed, resume_at
+):
+    """Random gradients, some parameters without one on some steps (the group's layout then
+    changes), and a state_dict round trip in the middle: both paths agree to the last bit."""
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 2), (2,), (4, 1, 2)]
+    starts = [rng.standard_normal(shape) for shape in shapes]
+    joined = [nn.Parameter(s.copy()) for s in starts]
+    alone = [nn.Parameter(s.copy()) for s in starts]
+    optimizer_joined, optimizer_alone = make(joined), make(_one_group_each(alone))
+    for step, has_grad in enumerate(steps):
+        if step == resume_at:  # continue in a fresh optimizer from the saved state
+            restored = make(joined)
+            restored.load_state_dict(optimizer_joined.state_dict())
+            optimizer_joined = restored
+        for p, q, shape, present in zip(joined, alone, shapes, has_grad):
+            gradient = rng.standard_normal(shape)
+            p.grad, q.grad = (gradient, gradient.copy()) if present else (None, None)
+        optimizer_joined.step()
+        optimizer_alone.step()
+        for p, q in zip(joined, alone):
+            np.testing.assert_array_equal(p.data, q.data)
+            mine, theirs = optimizer_joined.state.get(p, {}), optimizer_alone.state.get(q, {})
+            assert mine.keys() == theirs.keys()
+            for key in mine:
+                np.testing.assert_array_equal(mine[key], theirs[key])
+
+
+def test_a_joined_update_keeps_each_parameters_array_and_bumps_its_version():
+    params = [nn.Parameter(np.ones((2, 2))), nn.Parameter(np.zeros(3))]
+    arrays_before = [p.data for p in params]
+    loss = (params[0] * params[0]).sum()
+    optimizer = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape)
+    optimizer.step()
+    assert all(p.data is a for p, a in zip(params, arrays_before))  # updated in place
+    assert optimizer._flat  # the group was joined
+    np.testing.assert_allclose(params[1].data, -0.1)
+    with pytest.raises(RuntimeError, match="mul: input 0"):
+        loss.backward()
+    state = optimizer.state[params[0]]
+    assert state["exp_avg"].shape == (2, 2) and state["step"] == 1
+
+
+def test_parameters_of_different_dtypes_are_updated_one_by_one():
+    params = [nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2, dtype=np.float32))]
+    optimizer = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(2, dtype=p.dtype)
+    optimizer.step()
+    assert not optimizer._flat
+    assert params[1].dtype == np.float32
+    np.testing.assert_allclose(params[1].data, 0.9, rtol=1e-6)
+
+
+def test_a_copied_optimizer_continues_like_the_original():
+    import copy
+
+    params = [nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))]
+    optimizer = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.full(p.shape, 0.5)
+    optimizer.step()
+    twin = copy.deepcopy({"optimizer": optimizer, "params": params})
+    for optimizer_, params_ in ((optimizer, params), (twin["optimizer"], twin["params"])):
+        for p in params_:
+            p.grad = np.full(p.shape, -1.0)
+        optimizer_.step()
+    for p, q in zip(params, twin["params"]):
+        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(
+            optimizer.state[p]["exp_avg"], twin["optimizer"].state[q]["exp_avg"]
+        )

@@ -1,0 +1,125 @@
+"""A parameter group updated as one vector: one numpy call per operation of the update.
+
+Every optimizer's update is elementwise, so applying it to the concatenation
+of a group's parameters, gradients and state gives the same numbers as
+applying it to each parameter in turn, with one numpy call per operation
+instead of one per operation and parameter. For the documents' 64-32-16-10
+network (six parameters) Adam's 78 small calls per step become 13.
+
+The concatenated state is the real one; each parameter's entry in
+``optimizer.state`` holds views of it (and copies of its counters), so
+``state_dict()`` and inspecting ``optimizer.state[param]`` see the same
+values as before. The parameters keep their own arrays: the updated vector
+is copied back into them, and their version counters move as when ``.data``
+is assigned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+
+class FlatGroup:
+    """The parameters of one group (those with a gradient this step) as one vector."""
+
+    def __init__(self, params: tuple[Tensor, ...], states: list[dict[str, Any]]) -> None:
+        self.params = params
+        self.states = states  # the per-parameter dicts of optimizer.state, in order
+        sizes = [p.data.size for p in params]
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+        self.vector = _Vector(np.empty(self.bounds[-1], dtype=params[0].data.dtype))
+        self.views = [self.piece(self.vector.data, i) for i in range(len(params))]
+        self.state: dict[str, Any] = {}
+        for key, value in states[0].items():  # the parameters' state so far, joined
+            if isinstance(value, np.ndarray):
+                self.state[key] = np.concatenate([s[key] for s in states], axis=None)
+            else:
+                self.state[key] = value
+        self._shared: dict[str, np.ndarray] = {}
+        self.share_state()
+
+    @staticmethod
+    def usable(params: list[Tensor], states: list[dict[str, Any] | None]) -> bool:
+        """True when the parameters can be updated as one vector: one dtype, and the same
+        state so far (all new, or the same entries and counters, as after equal steps)."""
+        dtype = params[0].data.dtype
+        if any(p.data.dtype != dtype or p.grad.dtype != dtype for p in params):
+            return False
+        if all(not s for s in states):
+            return True
+        if any(not s for s in states):
+            return False
+        first = states[0]
+        for state in states[1:]:
+            if state.keys() != first.keys():
+                return False
+            for key, value in first.items():
+                if not isinstance(value, np.ndarray) and state[key] != value:
+                    return False
+        return True
+
+    def matches(self, params: list[Tensor], state: dict[Tensor, dict[str, Any]]) -> bool:
+        """True if this is the layout for ``params`` and ``state`` still holds its dicts."""
+        if len(params) != len(self.params):
+            return False
+        for param, mine, own in zip(params, self.params, self.states):
+            if param is not mine or state.get(param) is not own:
+                return False
+        return True
+
+    def piece(self, vector: np.ndarray, index: int) -> np.ndarray:
+        """Parameter ``index``'s part of a vector, shaped like the parameter (a view)."""
+        start, stop = self.bounds[index], self.bounds[index + 1]
+        return vector[start:stop].reshape(self.params[index].data.shape)
+
+    def update(self, optimizer: Any, group: dict[str, Any], decay: float) -> None:
+        """One step of ``optimizer.update`` on the whole group."""
+        params, vector = self.params, self.vector
+        np.concatenate([p.data for p in params], axis=None, out=vector.data)
+        grad = np.concatenate([p.grad for p in params], axis=None)
+        if decay:
+            grad += decay * vector.data
+        optimizer.update(vector, grad, group, self.state)
+        for param, view in zip(params, self.views):
+            np.copyto(param.data, view)
+            param.data = param.data  # an assignment: the version counter moves
+        self.share_state()
+
+    def share_state(self) -> None:
+        """Give each parameter's state dict views of the vectors and copies of the counters."""
+        for key, value in self.state.items():
+            if isinstance(value, np.ndarray):
+                if self._shared.get(key) is value:
+                    continue  # the views are already in place
+                self._shared[key] = value
+                for index, state in enumerate(self.states):
+                    state[key] = self.piece(value, index)
+            else:
+                for state in self.states:
+                    state[key] = value
+
+
+class _Vector:
+    """What ``update`` sees as the parameter: ``data`` is the group's values as one vector.
+
+    Assigning ``data`` (``vector.data -= step`` does) writes into the same
+    buffer, which the group then copies back into the parameters.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: np.ndarray) -> None:
+        self._data = data
+
+    @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        if value is not self._data:
+            np.copyto(self._data, value)
