@@ -249,23 +249,31 @@ def _walk(
 def _store_owned(leaf_grads: dict[Tensor, Gradient]) -> None:
     """Accumulate gradients the walk owns: a leaf with no .grad yet takes its array as is.
 
-    Only an ndarray that owns its memory (not a view) and goes to one leaf
-    (an add passes the same array to both inputs) is taken; the others are
-    copied, so that no two .grad arrays share memory.
+    A leaf takes an ndarray that is the whole of its memory (an array that owns
+    it, or a contiguous view of all of it, such as a transpose) unless another
+    leaf took that memory already (an add passes the same array to both of its
+    inputs); the others are copied, so that no two .grad arrays share memory.
     """
     taken: set[int] = set()
     for leaf, grad in leaf_grads.items():
-        if (
-            leaf.grad is None
-            and type(grad) is np.ndarray
-            and grad.base is None
-            and grad.dtype == leaf._data.dtype
-            and id(grad) not in taken
-        ):
-            leaf.grad = grad
-            taken.add(id(grad))
-        else:
-            _accumulate(leaf, grad)
+        if leaf.grad is None and type(grad) is np.ndarray and grad.dtype == leaf._data.dtype:
+            memory = grad if grad.base is None else grad.base
+            if (
+                id(memory) not in taken
+                and type(memory) is np.ndarray
+                and memory.base is None
+                and (memory is grad or _is_all_of(grad, memory))
+            ):
+                leaf.grad = grad
+                taken.add(id(memory))
+                continue
+        _accumulate(leaf, grad)
+
+
+def _is_all_of(view: np.ndarray, memory: np.ndarray) -> bool:
+    """True when ``view`` holds every element of ``memory`` once (a contiguous view as big)."""
+    flags = view.flags
+    return view.size == memory.size and (flags.c_contiguous or flags.f_contiguous)
 
 
 def _send(
