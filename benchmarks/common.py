@@ -123,8 +123,8 @@ def numpy_adam_step(params: Params, x, y_onehot, lr=1e-3, beta1=0.9, beta2=0.999
     return step
 
 
-def report(rows: list[tuple[str, float, float, str]]) -> None:
-    print(f"{'benchmark':50s} {'numpy':>10s} {'ours':>10s} {'ratio':>7s} {'target':>8s}")
+def report(rows: list[tuple[str, float, float, str]], label: str = "ours") -> None:
+    print(f"{'benchmark':50s} {'numpy':>10s} {label:>10s} {'ratio':>7s} {'target':>8s}")
     for name, numpy_time, our_time, target in rows:
         print(
             f"{name:50s} {numpy_time * 1e6:8.1f}us {our_time * 1e6:8.1f}us "

@@ -1,0 +1,211 @@
+"""How fast can a reverse-mode engine in Python be? A lower bound for the engine benchmark.
+
+The engine benchmark asks for the documents' MLP, composed from Tensor ops,
+at no more than 1.3x the hand-written numpy of the delta equations. This
+script runs the same step, the same 16 ops (three ``x @ W.T + b`` of three
+ops each, two ReLU, log-softmax, times the one-hot labels, sum, negate,
+divide by m) with the same numpy calls as autograd_mini, on the barest
+engine that still records a graph and walks it backward: a tensor of four
+slots, a closure per op, a heap on creation order, and nothing else; no grad
+mode, no version counters, no hooks, no dtype rules, no error messages.
+
+It does the same for the tiny network (2-16-16-1, tanh, squared error, batch
+8), whose target is 1.5x. Whatever such an engine costs above numpy is the
+price of doing reverse mode op by op in CPython; autograd_mini pays it plus
+the features API.md asks for.
+
+Run: ``python benchmarks/python_floor.py`` (``--quick`` for fewer repetitions).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+# isort: off
+from common import (
+    assert_same_parameters,
+    compare,
+    copy_params,
+    make_mlp,
+    mlp_problem,
+    numpy_sgd_step,
+    report,
+    rounds_from_arguments,
+)
+from engine_vs_numpy import numpy_tiny_network_step
+
+# isort: on
+import numpy as np
+
+from autograd_mini.reductions import max_last_axis, sum_last_axis, sum_rows
+
+_creation_order = itertools.count()
+
+
+class Bare:
+    """data, grad, and how it was made: (creation number, backward closure, inputs)."""
+
+    __slots__ = ("data", "grad", "made_by", "requires_grad")
+
+    def __init__(self, data, requires_grad=False, made_by=None):
+        self.data, self.grad, self.made_by = data, None, made_by
+        self.requires_grad = requires_grad or made_by is not None
+
+
+def record(data, backward, *inputs):
+    return Bare(data, made_by=(next(_creation_order), backward, inputs))
+
+
+def matmul(a, b):
+    return record(
+        a.data.dot(b.data),
+        lambda g: (g.dot(b.data.T) if a.requires_grad else None, a.data.T.dot(g)),
+        a,
+        b,
+    )
+
+
+def transpose(a):
+    return record(a.data.T, lambda g: (g.T,), a)
+
+
+def add_bias(a, b):
+    return record(a.data + b.data, lambda g: (g, sum_rows(g)), a, b)
+
+
+def relu(a):
+    y = np.maximum(a.data, 0.0)
+    return record(y, lambda g: (g * np.sign(y),), a)
+
+
+def log_softmax(a):
+    shifted = a.data - max_last_axis(a.data)
+    y = shifted - np.log(sum_last_axis(np.exp(shifted)))
+    return record(y, lambda g: (g - np.exp(y) * sum_last_axis(g),), a)
+
+
+def tanh(a):
+    y = np.tanh(a.data)
+    return record(y, lambda g: (g * (1.0 - y * y),), a)
+
+
+def minus_constant(a, c):
+    return record(a.data - c, lambda g: (g,), a)
+
+
+def square(a):
+    return record(a.data * a.data, lambda g: (2.0 * g * a.data,), a)
+
+
+def times_constant(a, c):
+    return record(a.data * c, lambda g: (g * c,), a)
+
+
+def total(a):
+    return record(np.sum(a.data), lambda g: (np.full(a.data.shape, g),), a)
+
+
+def backward(root):
+    """Each node once, consumers first (largest creation number first), sums in a dict."""
+    pending = {id(root): np.float64(1.0)}
+    queue = [(-root.made_by[0], id(root), root)]
+    while queue:
+        _, key, tensor = heapq.heappop(queue)
+        grad = pending.pop(key)
+        _, backward_of, inputs = tensor.made_by
+        for parent, parent_grad in zip(inputs, backward_of(grad)):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            if parent.made_by is None:
+                parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+            elif id(parent) in pending:
+                pending[id(parent)] = pending[id(parent)] + parent_grad
+            else:
+                pending[id(parent)] = parent_grad
+                heapq.heappush(queue, (-parent.made_by[0], id(parent), parent))
+
+
+def bare_mlp_step(params, x, y_onehot, lr=0.1):
+    tensors = [(Bare(w, True), Bare(b, True)) for w, b in params]
+    x, m = Bare(x), x.shape[0]
+
+    def step():
+        a = x
+        for layer, (w, b) in enumerate(tensors):
+            a = add_bias(matmul(a, transpose(w)), b)
+            if layer < len(tensors) - 1:
+                a = relu(a)
+        cost = total(times_constant(log_softmax(a), y_onehot))
+        loss = times_constant(times_constant(cost, -1.0), 1.0 / m)
+        backward(loss)
+        for w, b in tensors:
+            w.data -= lr * w.grad
+            b.data -= lr * b.grad
+            w.grad = b.grad = None
+        return loss
+
+    return step
+
+
+def bare_tiny_network_step(params, x, y, lr=0.05):
+    """engine_vs_numpy.py's tiny network: 2-16-16-1, tanh, 0.5 * squared error / m."""
+    (w1, b1), (w2, b2), (w3, b3) = tensors = [(Bare(w, True), Bare(b, True)) for w, b in params]
+    x, m = Bare(x), x.shape[0]
+
+    def step():
+        a1 = tanh(add_bias(matmul(x, transpose(w1)), b1))
+        a2 = tanh(add_bias(matmul(a1, transpose(w2)), b2))
+        out = add_bias(matmul(a2, transpose(w3)), b3)
+        loss = times_constant(times_constant(total(square(minus_constant(out, y))), 0.5), 1 / m)
+        backward(loss)
+        for w, b in tensors:
+            w.data -= lr * w.grad
+            b.data -= lr * b.grad
+            w.grad = b.grad = None
+        return loss
+
+    return step
+
+
+def check_same_updates(rng: np.random.Generator) -> None:
+    params, x, y = mlp_problem(rng, 64)
+    by_hand, bare = copy_params(params), copy_params(params)
+    numpy_sgd_step(by_hand, x, y)()
+    bare_mlp_step(bare, x, y)()
+    assert_same_parameters(by_hand, bare, "bare engine, MLP")
+    params = make_mlp([2, 16, 16, 1], rng)
+    x, y = rng.standard_normal((8, 2)), rng.standard_normal((8, 1))
+    by_hand, bare = copy_params(params), copy_params(params)
+    numpy_tiny_network_step(by_hand, x, y)()
+    bare_tiny_network_step(bare, x, y)()
+    assert_same_parameters(by_hand, bare, "bare engine, tiny network")
+
+
+def main() -> None:
+    rounds = rounds_from_arguments(__doc__.splitlines()[0])
+    rng = np.random.default_rng(0)
+    check_same_updates(rng)
+    params, x, y = mlp_problem(rng, 64)
+    numpy_time, bare_time = compare(
+        numpy_sgd_step(copy_params(params), x, y),
+        bare_mlp_step(copy_params(params), x, y),
+        rounds,
+        per_round=20,
+    )
+    rows = [("MLP 64-32-16-10 step, batch 64 (16 ops)", numpy_time, bare_time, "<= 1.3x")]
+    params = make_mlp([2, 16, 16, 1], rng)
+    x, y = rng.standard_normal((8, 2)), rng.standard_normal((8, 1))
+    times = compare(
+        numpy_tiny_network_step(copy_params(params), x, y),
+        bare_tiny_network_step(copy_params(params), x, y),
+        rounds,
+        per_round=20,
+    )
+    rows.append(("tiny network 2-16-16-1 step, batch 8 (16 ops)", *times, "<= 1.5x"))
+    print("a bare Python engine (no grad mode, versions, hooks, checks) against numpy:")
+    report(rows, label="bare")
+
+
+if __name__ == "__main__":
+    main()
