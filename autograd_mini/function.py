@@ -145,9 +145,7 @@ class Node:
 
     def _as_output_tensor(self, array: np.ndarray) -> Tensor:
         """A tensor standing for this node's output (its data, this node, its version counter)."""
-        output = Tensor._from_op(array, self)
-        output._version_cell = self._output_cell
-        return output
+        return Tensor._from_op(array, self)  # (its counter is the node's: shared_version_cell)
 
     def check_versions(self) -> None:
         """Raise if a tensor whose data this op saved was assigned since the forward pass."""

@@ -209,8 +209,10 @@ def _walk(
                 input_grads = _recorded_backward(node, grad)
             else:
                 function = node.function
+                if not function.new_arrays_only:  # a custom op: it gets ndarrays, as documented
+                    owned = False
+                    grad = _as_ndarray(grad)
                 input_grads = function.backward(node, grad)
-                owned = owned and function.new_arrays_only
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             needs = node.needs_input_grad
@@ -338,7 +340,17 @@ def _run_output_hooks(node: Node, grad: Gradient, accumulate: bool) -> Gradient:
     return grad
 
 
+def _as_ndarray(grad: Gradient) -> Gradient:
+    """A numpy scalar (what numpy's 0-d arithmetic returns, and a scalar's seed) as a 0-d array.
+
+    The library's own backward functions take either; hooks and custom
+    Functions are promised ndarrays.
+    """
+    return grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.array(grad)
+
+
 def _apply_hooks(hooks: list, grad: Gradient) -> Gradient:
+    grad = _as_ndarray(grad)
     for hook in list(hooks):
         replaced = hook(grad)
         if replaced is not None:

@@ -473,9 +473,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        # relu'(x) = sign(relu(x)): 1 where x > 0, else 0; a float mask multiplies faster
-        # than a boolean one
-        return grad * np.sign(_value(y))
+        return grad * (y > 0)  # y > 0 exactly where x > 0 (and not at NaN, as in PyTorch)
 
 
 class LeakyRelu(Function):

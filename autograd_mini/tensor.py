@@ -114,11 +114,20 @@ class Tensor:
         return 0 if self._version_cell is None else self._version_cell[0]
 
     def shared_version_cell(self) -> list[int]:
-        """The version counter itself, made on first need and shared with views."""
+        """The version counter itself, made on first need and shared with views.
+
+        Every tensor standing for one op's output (create_graph makes such
+        stand-ins) shares that output's counter, kept on the op's node, which
+        checks it in backward.
+        """
         if self._version_cell is None:
-            self._version_cell = [0]
-            if self.grad_fn is not None:  # the node that made this tensor checks it in backward
-                self.grad_fn._output_cell = self._version_cell
+            node = self.grad_fn
+            if node is None:
+                self._version_cell = [0]
+            else:
+                if node._output_cell is None:
+                    node._output_cell = [0]
+                self._version_cell = node._output_cell
         return self._version_cell
 
     @property

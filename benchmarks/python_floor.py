@@ -76,7 +76,7 @@ def add_bias(a, b):
 
 def relu(a):
     y = np.maximum(a.data, 0.0)
-    return record(y, lambda g: (g * np.sign(y),), a)
+    return record(y, lambda g: (g * (y > 0),), a)
 
 
 def log_softmax(a):

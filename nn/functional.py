@@ -194,22 +194,19 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
 
 
 def _class_labels(values: np.ndarray, classes: int) -> np.ndarray:
+    """Class labels as intp, checked to lie in 0..classes-1."""
     kind = values.dtype.kind
     if kind == "f":
         if not np.all(values == np.round(values)):
             raise ValueError("cross_entropy: class labels must be whole numbers")
-        values = values.astype(np.intp)
     elif kind not in "iu":
         raise TypeError(f"cross_entropy: class labels must be integers, got dtype {values.dtype}")
-    # one reduction checks both ends: viewed as unsigned, negative labels are huge
-    unsigned = values.view(_UNSIGNED[values.dtype.itemsize]) if values.dtype.kind == "i" else values
-    if values.size and np.maximum.reduce(unsigned, axis=None) >= classes:
-        bad = values[(values < 0) | (values >= classes)][0]
+    labels = values.astype(np.intp, copy=False)
+    # one reduction checks both ends: as unsigned 64-bit numbers, negative labels are huge
+    if labels.size and np.maximum.reduce(labels.view(np.uintp), axis=None) >= classes:
+        bad = labels[(labels < 0) | (labels >= classes)][0]
         raise IndexError(
             f"cross_entropy: target label {bad} is out of range for {classes} classes "
             f"(labels must be 0..{classes - 1})"
         )
-    return values if values.dtype == np.intp else values.astype(np.intp)
-
-
-_UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+    return labels

@@ -168,9 +168,11 @@ class SoftmaxCrossEntropy(Function):
             losses = np.log(total[:, 0]) - shifted.reshape(-1)[true_class]
             ctx.true_class = true_class
         else:
-            log_probs = shifted - np.log(total)
+            # a log-probability below the lowest float (logits more than 1.8e308 apart) is
+            # kept at the lowest float, so that 0 * log p stays 0 for the loss and its gradient
+            log_probs = np.maximum(shifted - np.log(total), _lowest(logits.dtype))
             ctx.log_probs = log_probs
-            losses = -sum_last_axis(target * np.maximum(log_probs, _LOWEST[log_probs.dtype]))[:, 0]
+            losses = -sum_last_axis(target * log_probs)[:, 0]
         result = _reduce(losses, reduction)
         finite = math.isfinite(result) if result.ndim == 0 else np.isfinite(result).all()
         if not finite and np.isfinite(logits).all():
@@ -210,6 +212,13 @@ class SoftmaxCrossEntropy(Function):
 
 
 _LOWEST = {np.dtype(t): np.finfo(t).min for t in (np.float16, np.float32, np.float64)}
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    lowest = _LOWEST.get(dtype)
+    return np.finfo(dtype).min if lowest is None else lowest
+
+
 _ROW_STARTS: dict[tuple[int, int], np.ndarray] = {}
 
 

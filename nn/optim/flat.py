@@ -39,13 +39,16 @@ class FlatGroup:
                 self.state[key] = np.concatenate([s[key] for s in states], axis=None)
             else:
                 self.state[key] = value
+        self.shapes = [p.data.shape for p in params]
         self._shared: dict[str, np.ndarray] = {}
+        self._placed: list[dict[str, Any]] = []  # what share_state() put in each dict
         self.share_state()
 
     @staticmethod
     def usable(params: list[Tensor], states: list[dict[str, Any] | None]) -> bool:
         """True when the parameters can be updated as one vector: one dtype, and the same
-        state so far (all new, or the same entries and counters, as after equal steps)."""
+        state so far (all new, or the same entries and counters, as after equal steps,
+        each array shaped like its parameter)."""
         dtype = params[0].data.dtype
         if any(p.data.dtype != dtype or p.grad.dtype != dtype for p in params):
             return False
@@ -54,21 +57,33 @@ class FlatGroup:
         if any(not s for s in states):
             return False
         first = states[0]
-        for state in states[1:]:
+        for param, state in zip(params, states):
             if state.keys() != first.keys():
                 return False
-            for key, value in first.items():
-                if not isinstance(value, np.ndarray) and state[key] != value:
+            for key, value in state.items():
+                if isinstance(value, np.ndarray):
+                    if value.shape != param.data.shape:  # (updated alone, it would fail)
+                        return False
+                elif value != first[key]:
                     return False
         return True
 
     def matches(self, params: list[Tensor], state: dict[Tensor, dict[str, Any]]) -> bool:
-        """True if this is the layout for ``params`` and ``state`` still holds its dicts."""
+        """True if this is still the layout for ``params``: the same parameters and shapes,
+        and in ``state`` the same dicts holding what this group put there (someone who
+        resets or replaces an entry, or the whole state, gets a new layout from it)."""
         if len(params) != len(self.params):
             return False
-        for param, mine, own in zip(params, self.params, self.states):
-            if param is not mine or state.get(param) is not own:
+        for param, mine, shape, own, placed in zip(
+            params, self.params, self.shapes, self.states, self._placed
+        ):
+            if param is not mine or state.get(param) is not own or param.data.shape != shape:
                 return False
+            if len(own) != len(placed):
+                return False
+            for key, value in placed.items():
+                if own.get(key) is not value:
+                    return False
         return True
 
     def piece(self, vector: np.ndarray, index: int) -> np.ndarray:
@@ -101,6 +116,7 @@ class FlatGroup:
             else:
                 for state in self.states:
                     state[key] = value
+        self._placed = [dict(state) for state in self.states]
 
 
 class _Vector:

@@ -34,6 +34,11 @@ class Optimizer:
     # parameters are then updated as one vector (flat.py), in a few numpy calls
     flat_updates = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "update" in cls.__dict__ and "flat_updates" not in cls.__dict__:
+            cls.flat_updates = False  # a new update() may not be elementwise: it says if it is
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []

@@ -204,3 +204,28 @@ def test_a_backward_that_returns_an_array_it_holds_is_copied_into_grad():
     assert not np.shares_memory(x.grad, held)
     x.grad += 1
     np.testing.assert_array_equal(held, [2.0, 3.0])
+
+
+def test_backward_and_hooks_get_ndarrays_even_for_scalars():
+    """numpy's 0-d arithmetic returns numpy scalars; custom code still sees ndarrays."""
+    seen = []
+
+    class Record(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            grad = grad.copy()
+            grad[...] *= 2.0  # item assignment works on a 0-d array, not on a numpy scalar
+            return grad
+
+    x = Tensor(3.0, requires_grad=True)
+    y = Record.apply(x)
+    y.register_hook(lambda g: seen.append(type(g)))
+    Record.apply(x).backward()  # the seed of a scalar output
+    ((y * 2) * 3).backward()  # a gradient made by scalar arithmetic
+    assert seen == [np.ndarray, np.ndarray, np.ndarray]
+    assert x.grad == 2.0 + 6.0 * 2.0  # d(6y)/dy = 6, doubled by Record

@@ -370,6 +370,25 @@ class TestVersionCounter:
         loss.backward()
         np.testing.assert_allclose(x.grad, np.exp([1.0, 2.0]))
 
+    def test_modifying_an_intermediate_result_that_a_later_op_saved_raises(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        h = x * 2  # an op's output, not a leaf
+        loss = (h * h).sum()  # this mul saved h's values
+        h.data += 1
+        with pytest.raises(RuntimeError, match=r"mul: input 0 \(shape \(2,\)\) was modified"):
+            loss.backward()
+
+    def test_the_check_reaches_the_recorded_backward_of_create_graph(self):
+        """Double backward takes views of stand-ins for h; they share h's counter."""
+        x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        w = Tensor(np.ones((3, 2)), requires_grad=True)
+        h = x * 2
+        y = ((h @ w) * (x * 3).sum()).sum()
+        (grad_w,) = am.grad(y, [w], create_graph=True)
+        h.data += 1
+        with pytest.raises(RuntimeError, match="was modified"):
+            am.grad(grad_w.sum(), [x])
+
     def test_version_increases_on_each_assignment(self):
         x = Tensor([1.0])
         before = x._version

@@ -355,3 +355,6 @@ def test_derivatives_at_kinks_follow_pytorch():
         x.zero_grad()
         op(x).sum().backward()
         np.testing.assert_array_equal(x.grad, expected)
+    nan = am.Tensor([np.nan, 1.0], requires_grad=True)
+    nan.relu().sum().backward()
+    np.testing.assert_array_equal(nan.grad, [0.0, 1.0])  # as PyTorch: no gradient where x > 0 fails

@@ -204,10 +204,30 @@ def test_loss_errors_name_the_op_and_shapes():
     assert repr(nn.MSELoss()) == "MSELoss(reduction='mean')"
 
 
+def test_labels_of_any_integer_type_are_checked_and_read_alike():
+    logits = Tensor(np.zeros((2, 300)))
+    with pytest.raises(IndexError, match="target label -1 is out of range for 300 classes"):
+        nn.functional.cross_entropy(logits, np.array([-1, 0], dtype=np.int8))  # 255 < 300
+    expected = nn.functional.cross_entropy(logits, [1, 299]).item()
+    for labels in (
+        np.array([1, 299], dtype=">i8"),
+        np.array([1, 299], dtype=np.uint16),
+        np.array([1.0, 299.0]),
+    ):
+        assert nn.functional.cross_entropy(logits, labels).item() == expected
+
+
 def test_probability_targets_with_logits_too_far_apart_for_floats():
     with np.errstate(over="ignore"):
         loss = nn.functional.cross_entropy(Tensor([[1e308, -1e308, 0.0]]), np.array([[1.0, 0, 0]]))
     assert loss.item() == 0.0
+    logits = Tensor([[1e308, -1e308], [0.0, 1.0]], requires_grad=True)
+    target = Tensor([[0.0, 1.0], [1.0, 0.0]], requires_grad=True)
+    with np.errstate(over="ignore"):
+        losses = nn.functional.cross_entropy(logits, target, reduction="none")
+        losses.backward(np.array([0.0, 1.0]))  # 0 * (the lowest float) is 0, not NaN
+    assert np.all(np.isfinite(target.grad)) and np.all(np.isfinite(logits.grad))
+    assert target.grad[0, 1] == 0.0
     with pytest.raises(ValueError, match="or NaN"):
         nn.BCELoss()(Tensor([np.nan]), [1.0])
 

@@ -363,3 +363,60 @@ def test_a_copied_optimizer_continues_like_the_original():
         np.testing.assert_array_equal(
             optimizer.state[p]["exp_avg"], twin["optimizer"].state[q]["exp_avg"]
         )
+
+
+def test_resetting_or_replacing_the_state_of_joined_parameters_is_respected():
+    rng = np.random.default_rng(0)
+    params = [nn.Parameter(rng.standard_normal((2, 2))) for _ in range(3)]
+    twins = [nn.Parameter(p.data.copy()) for p in params]
+    optimizer, fresh = optim.Adam(params, lr=0.1), None
+    for _ in range(3):
+        for p in params:
+            p.grad = rng.standard_normal((2, 2))
+        optimizer.step()
+    for p in params:  # start the moments again, by hand
+        optimizer.state[p].clear()
+    optimizer.state[params[0]]["unused"] = 1  # (an entry the optimizer does not know)
+    del optimizer.state[params[0]]["unused"]
+    fresh = optim.Adam([{"params": [t]} for t in twins], lr=0.1)
+    for p, t in zip(params, twins):
+        t.data = p.data.copy()
+        p.grad = t.grad = np.ones((2, 2))
+    optimizer.step()
+    fresh.step()
+    for p, t in zip(params, twins):
+        np.testing.assert_array_equal(p.data, t.data)
+        assert optimizer.state[p]["step"] == 1
+    saved = optimizer.state_dict()["state"]
+    assert all(set(entry) == {"step", "exp_avg", "exp_avg_sq"} for entry in saved.values())
+
+
+def test_a_subclass_with_its_own_update_gets_each_parameter():
+    class Signs(optim.Adam):
+        """A new, not necessarily elementwise, update: it must see real parameters."""
+
+        def update(self, param, grad, group, state):
+            assert param.shape == grad.shape
+            param.data -= group["lr"] * np.sign(grad) * np.linalg.norm(param.data)
+
+    params = [nn.Parameter(np.ones(2)), nn.Parameter(np.full(3, 2.0))]
+    optimizer = Signs(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape)
+    optimizer.step()
+    np.testing.assert_allclose(params[0].data, 1 - 0.1 * np.sqrt(2))
+    np.testing.assert_allclose(params[1].data, 2 - 0.1 * np.sqrt(12))
+    assert optim.Adam.flat_updates and optim.AdamW.flat_updates and not Signs.flat_updates
+
+
+def test_a_parameter_given_a_new_shape_gets_a_new_layout():
+    params = [nn.Parameter(np.ones((2, 3))), nn.Parameter(np.ones(2))]
+    optimizer = optim.Adagrad(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape)
+    optimizer.step()
+    params[0].data = np.ones((3, 2))  # reshaped between steps: its state no longer fits
+    params[0].grad = np.ones((3, 2))
+    params[1].grad = np.ones(2)
+    with pytest.raises(ValueError):
+        optimizer.step()  # as when updating it on its own: the state has the old shape
