@@ -2,7 +2,9 @@
 
 The documents' MLP, 64-32-16-10 with ReLU and softmax cross-entropy, one
 training step each (forward, backward, update), median over many, float64;
-at batch 64 and at batch 1,437 (the size of the digits training set).
+at batch 64 and at batch 1,437 (the size of the digits training set). At
+batch 64 it also times the SGD step's fused ops called directly, without the
+Module, loss and optimizer layers, to show what those layers cost.
 
 Run: ``python benchmarks/nn_vs_numpy.py`` (``--quick`` for fewer repetitions).
 """
@@ -26,6 +28,8 @@ import numpy as np
 
 import nn
 from autograd_mini import Tensor
+from autograd_mini.ops import Relu
+from nn import fused
 
 
 def nn_step(params, x, y_onehot, optimizer_name):
@@ -51,6 +55,31 @@ def nn_step(params, x, y_onehot, optimizer_name):
     return step
 
 
+def fused_ops_step(params, x, y_onehot, lr=0.1):
+    """The same SGD step calling nn's fused ops directly: no Module, loss or optimizer layer.
+
+    Not a way to train (no checks on the inputs); it shows what the nn layers cost on top.
+    """
+    tensors = [(Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)) for w, b in params]
+    x, labels = Tensor(x), y_onehot.argmax(axis=1).astype(np.intp)
+
+    def step():
+        a = x
+        for layer, (w, b) in enumerate(tensors):
+            a = fused.Linear.apply(a, w, b)
+            if layer < len(tensors) - 1:
+                a = Relu.apply(a)
+        loss = fused.SoftmaxCrossEntropy.apply(a, labels, reduction="mean", labels=True)
+        loss.backward()
+        for w, b in tensors:
+            w.data -= lr * w.grad
+            b.data -= lr * b.grad
+            w.grad = b.grad = None
+        return loss
+
+    return step
+
+
 def check_same_updates(rng: np.random.Generator) -> None:
     params, x, y = mlp_problem(rng, 64)
     for name, numpy_step in (("sgd", numpy_sgd_step), ("adam", numpy_adam_step)):
@@ -58,6 +87,10 @@ def check_same_updates(rng: np.random.Generator) -> None:
         numpy_step(by_hand, x, y)()
         nn_step(by_nn, x, y, name)()
         assert_same_parameters(by_hand, by_nn, name)
+    by_hand, by_ops = copy_params(params), copy_params(params)
+    numpy_sgd_step(by_hand, x, y)()
+    fused_ops_step(by_ops, x, y)()
+    assert_same_parameters(by_hand, by_ops, "fused ops")
 
 
 def main() -> None:
@@ -75,6 +108,14 @@ def main() -> None:
                 per_round,
             )
             rows.append((f"MLP 64-32-16-10, {name}, batch {batch}", *times, target))
+        if batch == 64:
+            times = compare(
+                numpy_sgd_step(copy_params(params), x, y),
+                fused_ops_step(copy_params(params), x, y),
+                rounds,
+                per_round,
+            )
+            rows.append(("  (the SGD step's fused ops alone, no nn layers)", *times, "-"))
     report(rows)
 
 
