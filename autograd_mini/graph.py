@@ -225,6 +225,7 @@ def _walk(
                     continue
                 if parent_grad.shape != array.shape:  # the input was broadcast
                     parent_grad = _sum_to_input_shape(parent_grad, array.shape, node)
+                # (what _send does, written out: this runs for every edge of the graph)
                 if type(parent) is Node:  # made by an op: its backward runs later
                     previous = pending.get(parent)
                     if previous is None:

@@ -34,6 +34,14 @@ def compare(
     return float(baseline_time), float(candidate_time)
 
 
+def compare_steps(make_baseline, make_candidate, problem, rounds: int, per_round: int = 20):
+    """``compare`` of two training steps, each made from its own copy of the parameters."""
+    params, x, y = problem
+    baseline = make_baseline(copy_params(params), x, y)
+    candidate = make_candidate(copy_params(params), x, y)
+    return compare(baseline, candidate, rounds, per_round)
+
+
 def make_mlp(sizes: list[int], rng: np.random.Generator) -> Params:
     """He-initialised (W, b) pairs, W of shape (n_out, n_in) as in the documents."""
     return [
@@ -54,11 +62,25 @@ def mlp_problem(rng: np.random.Generator, batch: int) -> tuple[Params, np.ndarra
     return params, x, y_onehot
 
 
+def tiny_problem(rng: np.random.Generator) -> tuple[Params, np.ndarray, np.ndarray]:
+    """The tiny network 2-16-16-1, a batch of 8 inputs and real-valued targets."""
+    return make_mlp([2, 16, 16, 1], rng), rng.standard_normal((8, 2)), rng.standard_normal((8, 1))
+
+
 def assert_same_parameters(expected: Params, actual: Params, what: str) -> None:
     """Both sides of a comparison must make the same update, or its timing is moot."""
     for (w_expected, b_expected), (w, b) in zip(expected, actual):
         same = np.allclose(w_expected, w, atol=1e-12) and np.allclose(b_expected, b, atol=1e-12)
         assert same, f"{what}: the two steps disagree"
+
+
+def assert_same_step(make_baseline, make_candidate, problem, what: str) -> None:
+    """One step of each, from the same parameters and data, leaves the same parameters."""
+    params, x, y = problem
+    by_baseline, by_candidate = copy_params(params), copy_params(params)
+    make_baseline(by_baseline, x, y)()
+    make_candidate(by_candidate, x, y)()
+    assert_same_parameters(by_baseline, by_candidate, what)
 
 
 def rounds_from_arguments(description: str) -> int:
@@ -121,6 +143,17 @@ def numpy_adam_step(params: Params, x, y_onehot, lr=1e-3, beta1=0.9, beta2=0.999
         return loss
 
     return step
+
+
+def sgd_update(tensors, lr: float) -> None:
+    """W -= lr dW and b -= lr db for (W, b) pairs of tensors, in their own arrays; no grads kept.
+
+    Assigning .data is not recorded (nothing to wrap in no_grad) and bumps the version.
+    """
+    for w, b in tensors:
+        w.data -= lr * w.grad  # in place: the caller's arrays see the update
+        b.data -= lr * b.grad
+        w.grad = b.grad = None
 
 
 def report(rows: list[tuple[str, float, float, str]], label: str = "ours") -> None:

@@ -15,33 +15,26 @@ from __future__ import annotations
 
 # isort: off
 from common import (  # sets BLAS threads first
-    assert_same_parameters,
+    assert_same_step,
     compare,
-    copy_params,
-    make_mlp,
+    compare_steps,
     mlp_problem,
     numpy_sgd_step,
     report,
     rounds_from_arguments,
+    sgd_update,
+    tiny_problem,
 )
 
 # isort: on
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
+from autograd_mini import Tensor
 
 
 def as_parameters(params):
     """Leaf tensors wrapping the (W, b) arrays, which the engine's steps update in place."""
     return [(Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)) for w, b in params]
-
-
-def sgd_update(tensors, lr):
-    with no_grad():
-        for w, b in tensors:
-            w.data -= lr * w.grad  # in place: the caller's arrays see the update
-            b.data -= lr * b.grad
-            w.grad = b.grad = None
 
 
 def engine_mlp_step(params, x, y_onehot, lr=0.1):
@@ -121,11 +114,9 @@ def tiny_graph_engine(a, b):
 
 
 def check_same_updates(rng: np.random.Generator) -> None:
-    params, x, y = mlp_problem(rng, 64)
-    by_hand, by_engine = copy_params(params), copy_params(params)
-    numpy_sgd_step(by_hand, x, y)()
-    engine_mlp_step(by_engine, x, y)()
-    assert_same_parameters(by_hand, by_engine, "engine")
+    assert_same_step(numpy_sgd_step, engine_mlp_step, mlp_problem(rng, 64), "engine, MLP")
+    problem = tiny_problem(rng)
+    assert_same_step(numpy_tiny_network_step, engine_tiny_network_step, problem, "tiny network")
 
 
 def main() -> None:
@@ -134,24 +125,10 @@ def main() -> None:
     check_same_updates(rng)
 
     rows = []
-    params, x, y = mlp_problem(rng, 64)
-    times = compare(
-        numpy_sgd_step(copy_params(params), x, y),
-        engine_mlp_step(copy_params(params), x, y),
-        rounds,
-        per_round=20,
-    )
+    times = compare_steps(numpy_sgd_step, engine_mlp_step, mlp_problem(rng, 64), rounds)
     rows.append(("MLP 64-32-16-10 step, batch 64", *times, "<= 1.3x"))
-
-    params = make_mlp([2, 16, 16, 1], rng)
-    x = rng.standard_normal((8, 2))
-    y = rng.standard_normal((8, 1))
-    times = compare(
-        numpy_tiny_network_step(copy_params(params), x, y),
-        engine_tiny_network_step(copy_params(params), x, y),
-        rounds,
-        per_round=20,
-    )
+    tiny = tiny_problem(rng)
+    times = compare_steps(numpy_tiny_network_step, engine_tiny_network_step, tiny, rounds)
     rows.append(("tiny network 2-16-16-1 step, batch 8", *times, "<= 1.5x"))
 
     a, b = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 # isort: off
 from common import (
-    assert_same_parameters,
-    compare,
-    copy_params,
+    assert_same_step,
+    compare_steps,
     mlp_problem,
     numpy_adam_step,
     numpy_sgd_step,
     report,
     rounds_from_arguments,
+    sgd_update,
 )
 
 # isort: on
+import functools
+
 import numpy as np
 
 import nn
@@ -71,26 +73,18 @@ def fused_ops_step(params, x, y_onehot, lr=0.1):
                 a = Relu.apply(a)
         loss = fused.SoftmaxCrossEntropy.apply(a, labels, reduction="mean", labels=True)
         loss.backward()
-        for w, b in tensors:
-            w.data -= lr * w.grad
-            b.data -= lr * b.grad
-            w.grad = b.grad = None
+        sgd_update(tensors, lr)
         return loss
 
     return step
 
 
 def check_same_updates(rng: np.random.Generator) -> None:
-    params, x, y = mlp_problem(rng, 64)
+    problem = mlp_problem(rng, 64)
     for name, numpy_step in (("sgd", numpy_sgd_step), ("adam", numpy_adam_step)):
-        by_hand, by_nn = copy_params(params), copy_params(params)
-        numpy_step(by_hand, x, y)()
-        nn_step(by_nn, x, y, name)()
-        assert_same_parameters(by_hand, by_nn, name)
-    by_hand, by_ops = copy_params(params), copy_params(params)
-    numpy_sgd_step(by_hand, x, y)()
-    fused_ops_step(by_ops, x, y)()
-    assert_same_parameters(by_hand, by_ops, "fused ops")
+        by_nn = functools.partial(nn_step, optimizer_name=name)
+        assert_same_step(numpy_step, by_nn, problem, name)
+    assert_same_step(numpy_sgd_step, fused_ops_step, problem, "fused ops")
 
 
 def main() -> None:
@@ -99,22 +93,13 @@ def main() -> None:
     check_same_updates(rng)
     rows = []
     for batch, target, per_round in ((64, "<= 1.3x", 20), (1437, "<= 1.1x", 10)):
-        params, x, y = mlp_problem(rng, batch)
+        problem = mlp_problem(rng, batch)
         for name, numpy_step in (("SGD", numpy_sgd_step), ("Adam", numpy_adam_step)):
-            times = compare(
-                numpy_step(copy_params(params), x, y),
-                nn_step(copy_params(params), x, y, name.lower()),
-                rounds,
-                per_round,
-            )
+            by_nn = functools.partial(nn_step, optimizer_name=name.lower())
+            times = compare_steps(numpy_step, by_nn, problem, rounds, per_round)
             rows.append((f"MLP 64-32-16-10, {name}, batch {batch}", *times, target))
         if batch == 64:
-            times = compare(
-                numpy_sgd_step(copy_params(params), x, y),
-                fused_ops_step(copy_params(params), x, y),
-                rounds,
-                per_round,
-            )
+            times = compare_steps(numpy_sgd_step, fused_ops_step, problem, rounds, per_round)
             rows.append(("  (the SGD step's fused ops alone, no nn layers)", *times, "-"))
     report(rows)
 

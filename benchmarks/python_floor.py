@@ -24,14 +24,14 @@ import itertools
 
 # isort: off
 from common import (
-    assert_same_parameters,
-    compare,
-    copy_params,
-    make_mlp,
+    assert_same_step,
+    compare_steps,
     mlp_problem,
     numpy_sgd_step,
     report,
     rounds_from_arguments,
+    sgd_update,
+    tiny_problem,
 )
 from engine_vs_numpy import numpy_tiny_network_step
 
@@ -139,10 +139,7 @@ def bare_mlp_step(params, x, y_onehot, lr=0.1):
         cost = total(times_constant(log_softmax(a), y_onehot))
         loss = times_constant(times_constant(cost, -1.0), 1.0 / m)
         backward(loss)
-        for w, b in tensors:
-            w.data -= lr * w.grad
-            b.data -= lr * b.grad
-            w.grad = b.grad = None
+        sgd_update(tensors, lr)
         return loss
 
     return step
@@ -159,49 +156,26 @@ def bare_tiny_network_step(params, x, y, lr=0.05):
         out = add_bias(matmul(a2, transpose(w3)), b3)
         loss = times_constant(times_constant(total(square(minus_constant(out, y))), 0.5), 1 / m)
         backward(loss)
-        for w, b in tensors:
-            w.data -= lr * w.grad
-            b.data -= lr * b.grad
-            w.grad = b.grad = None
+        sgd_update(tensors, lr)
         return loss
 
     return step
 
 
 def check_same_updates(rng: np.random.Generator) -> None:
-    params, x, y = mlp_problem(rng, 64)
-    by_hand, bare = copy_params(params), copy_params(params)
-    numpy_sgd_step(by_hand, x, y)()
-    bare_mlp_step(bare, x, y)()
-    assert_same_parameters(by_hand, bare, "bare engine, MLP")
-    params = make_mlp([2, 16, 16, 1], rng)
-    x, y = rng.standard_normal((8, 2)), rng.standard_normal((8, 1))
-    by_hand, bare = copy_params(params), copy_params(params)
-    numpy_tiny_network_step(by_hand, x, y)()
-    bare_tiny_network_step(bare, x, y)()
-    assert_same_parameters(by_hand, bare, "bare engine, tiny network")
+    assert_same_step(numpy_sgd_step, bare_mlp_step, mlp_problem(rng, 64), "bare engine, MLP")
+    problem = tiny_problem(rng)
+    assert_same_step(numpy_tiny_network_step, bare_tiny_network_step, problem, "bare, tiny")
 
 
 def main() -> None:
     rounds = rounds_from_arguments(__doc__.splitlines()[0])
     rng = np.random.default_rng(0)
     check_same_updates(rng)
-    params, x, y = mlp_problem(rng, 64)
-    numpy_time, bare_time = compare(
-        numpy_sgd_step(copy_params(params), x, y),
-        bare_mlp_step(copy_params(params), x, y),
-        rounds,
-        per_round=20,
-    )
-    rows = [("MLP 64-32-16-10 step, batch 64 (16 ops)", numpy_time, bare_time, "<= 1.3x")]
-    params = make_mlp([2, 16, 16, 1], rng)
-    x, y = rng.standard_normal((8, 2)), rng.standard_normal((8, 1))
-    times = compare(
-        numpy_tiny_network_step(copy_params(params), x, y),
-        bare_tiny_network_step(copy_params(params), x, y),
-        rounds,
-        per_round=20,
-    )
+    times = compare_steps(numpy_sgd_step, bare_mlp_step, mlp_problem(rng, 64), rounds)
+    rows = [("MLP 64-32-16-10 step, batch 64 (16 ops)", *times, "<= 1.3x")]
+    tiny = tiny_problem(rng)
+    times = compare_steps(numpy_tiny_network_step, bare_tiny_network_step, tiny, rounds)
     rows.append(("tiny network 2-16-16-1 step, batch 8 (16 ops)", *times, "<= 1.5x"))
     print("a bare Python engine (no grad mode, versions, hooks, checks) against numpy:")
     report(rows, label="bare")

@@ -100,23 +100,26 @@ class FlatGroup:
             grad += decay * vector.data
         optimizer.update(vector, grad, group, self.state)
         for param, view in zip(params, self.views):
-            np.copyto(param.data, view)
-            param.data = param.data  # an assignment: the version counter moves
+            data = param.data
+            np.copyto(data, view)
+            param.data = data  # an assignment: the version counter moves
         self.share_state()
 
     def share_state(self) -> None:
-        """Give each parameter's state dict views of the vectors and copies of the counters."""
+        """Give each parameter's state dict views of the vectors and copies of the counters
+        (and remember what it put there, for ``matches``)."""
+        if not self._placed:
+            self._placed = [{} for _ in self.states]
         for key, value in self.state.items():
             if isinstance(value, np.ndarray):
                 if self._shared.get(key) is value:
                     continue  # the views are already in place
                 self._shared[key] = value
-                for index, state in enumerate(self.states):
-                    state[key] = self.piece(value, index)
+                for index, (state, placed) in enumerate(zip(self.states, self._placed)):
+                    state[key] = placed[key] = self.piece(value, index)
             else:
-                for state in self.states:
-                    state[key] = value
-        self._placed = [dict(state) for state in self.states]
+                for state, placed in zip(self.states, self._placed):
+                    state[key] = placed[key] = value
 
 
 class _Vector:
