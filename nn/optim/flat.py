@@ -29,8 +29,8 @@ class FlatGroup:
     def __init__(self, params: tuple[Tensor, ...], states: list[dict[str, Any]]) -> None:
         self.params = params
         self.states = states  # the per-parameter dicts of optimizer.state, in order
-        sizes = [p.data.size for p in params]
-        self.bounds = np.cumsum([0, *sizes]).tolist()
+        self.shapes = [p.data.shape for p in params]
+        self.bounds = np.cumsum([0, *(p.data.size for p in params)]).tolist()
         self.vector = _Vector(np.empty(self.bounds[-1], dtype=params[0].data.dtype))
         self.views = [self.piece(self.vector.data, i) for i in range(len(params))]
         self.state: dict[str, Any] = {}
@@ -39,8 +39,7 @@ class FlatGroup:
                 self.state[key] = np.concatenate([s[key] for s in states], axis=None)
             else:
                 self.state[key] = value
-        self.shapes = [p.data.shape for p in params]
-        self._shared: dict[str, np.ndarray] = {}
+        self._shared: dict[str, np.ndarray] = {}  # the joined arrays the dicts hold views of
         self._placed: list[dict[str, Any]] = []  # what share_state() put in each dict
         self.share_state()
 
@@ -89,7 +88,7 @@ class FlatGroup:
     def piece(self, vector: np.ndarray, index: int) -> np.ndarray:
         """Parameter ``index``'s part of a vector, shaped like the parameter (a view)."""
         start, stop = self.bounds[index], self.bounds[index + 1]
-        return vector[start:stop].reshape(self.params[index].data.shape)
+        return vector[start:stop].reshape(self.shapes[index])
 
     def update(self, optimizer: Any, group: dict[str, Any], decay: float) -> None:
         """One step of ``optimizer.update`` on the whole group."""
