@@ -38,9 +38,7 @@ def backward(
             "of the ops that made it had requires_grad=True. Create the parameters with "
             "Tensor(..., requires_grad=True), and do not compute the loss under no_grad()."
         )
-    seed = _ONE.get(tensor._data.dtype) if gradient is None and tensor._data.shape == () else None
-    if seed is None or create_graph:
-        seed = _seed_gradient("backward", tensor, gradient, create_graph)
+    seed = _seed_gradient("backward", tensor, gradient, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     leaf_grads, owned = _walk([tensor], [seed], retain_graph, create_graph)
@@ -126,16 +124,17 @@ def _as_result_tensor(value: Gradient, like: Tensor) -> Tensor:
 def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: bool) -> Gradient:
     """dL/d(output) to start from: ones for a single element, else the given array."""
     if gradient is None:
-        if output.size != 1:
+        data = output._data
+        if data.size != 1:
             raise RuntimeError(
                 f"{caller}: the output has shape {output.shape}, so it needs a gradient: "
                 f"pass gradient=<array of shape {output.shape}> holding dL/d(output) "
                 "(np.ones(shape) gives the gradient of its sum), or reduce the output to "
                 "one element first with .sum() or .mean()"
             )
-        seed = _ONE.get(output.dtype) if output.shape == () else None
+        seed = _ONE.get(data.dtype) if data.shape == () else None
         if seed is None:
-            seed = np.ones(output.shape, dtype=output.dtype)
+            seed = np.ones(data.shape, dtype=data.dtype)
     else:
         if isinstance(gradient, Tensor):
             if create_graph:

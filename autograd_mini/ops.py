@@ -25,7 +25,7 @@ import numpy as np
 
 from .function import Function, ShapeError
 from .graph import sum_to_shape
-from .reductions import max_last_axis, sum_last_axis
+from .reductions import max_along, sum_along
 from .tensor import Tensor
 
 # --------------------------------------------------------------------------
@@ -423,25 +423,23 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-def _max_along(x: np.ndarray, axis: int) -> np.ndarray:
-    if axis == -1 or axis == x.ndim - 1:
-        return max_last_axis(x)
-    return np.maximum.reduce(x, axis=axis, keepdims=True)
-
-
 def _sum_along(x: Any, axis: int) -> Any:
     """The sum along ``axis``, kept as a length-1 axis (for arrays and recorded Tensors)."""
-    if isinstance(x, Tensor):
-        return x.sum(axis=axis, keepdims=True)
-    if axis == -1 or axis == x.ndim - 1:
-        return sum_last_axis(x)
-    return np.add.reduce(x, axis=axis, keepdims=True)
+    return x.sum(axis=axis, keepdims=True) if isinstance(x, Tensor) else sum_along(x, axis)
+
+
+def shifted_exponentials(x: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """(x - max, e^(x - max), sum of e^(x - max)) along ``axis``: the parts of softmax and
+    log softmax, with no exponential of a positive number."""
+    shifted = x - max_along(x, axis)
+    exp = np.exp(shifted)
+    return shifted, exp, sum_along(exp, axis)
 
 
 def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(x) = (x - max) - log sum e^(x - max): no exponential of a positive number."""
-    shifted = x - _max_along(x, axis)
-    return shifted - np.log(_sum_along(np.exp(shifted), axis))
+    shifted, _, total = shifted_exponentials(x, axis)
+    return shifted - np.log(total)
 
 
 class Sigmoid(Function):
@@ -500,8 +498,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        e = np.exp(x - _max_along(x, axis))
-        y = e / _sum_along(e, axis)
+        _, exp, total = shifted_exponentials(x, axis)
+        y = exp / total
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y

@@ -12,6 +12,8 @@ reductions, so that float32 keeps numpy's more accurate pairwise sums.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -21,38 +23,42 @@ def sum_rows(matrix: np.ndarray) -> np.ndarray:
         return np.add.reduce(matrix, axis=0)
     ones = _ONES.get(matrix.shape[0])
     if ones is None:
-        ones = _new_ones(matrix.shape[0])
+        ones = remember(_ONES, matrix.shape[0], np.ones(matrix.shape[0]))
     return ones.dot(matrix)
 
 
-def sum_last_axis(x: np.ndarray) -> np.ndarray:
-    """The sum over the last axis, kept as a length-1 axis (keepdims=True)."""
-    if x.dtype != _FLOAT64 or x.ndim != 2:
-        return np.add.reduce(x, axis=-1, keepdims=True)
+def sum_along(x: np.ndarray, axis: int) -> np.ndarray:
+    """The sum along ``axis``, kept as a length-1 axis (keepdims=True)."""
+    if x.dtype != _FLOAT64 or x.ndim != 2 or (axis != -1 and axis != 1):
+        return np.add.reduce(x, axis=axis, keepdims=True)
     ones = _ONES.get(x.shape[1])
     if ones is None:
-        ones = _new_ones(x.shape[1])
+        ones = remember(_ONES, x.shape[1], np.ones(x.shape[1]))
     return x.dot(ones)[:, None]
 
 
-def _new_ones(length: int) -> np.ndarray:
-    """A read-only vector of ones, kept for the next call (a run sees few batch sizes)."""
-    if len(_ONES) >= 64:
-        _ONES.clear()
-    ones = _ONES[length] = np.ones(length)
-    ones.flags.writeable = False
-    return ones
-
-
-_ONES: dict[int, np.ndarray] = {}
-_FLOAT64 = np.dtype(np.float64)
-
-
-def max_last_axis(x: np.ndarray) -> np.ndarray:
-    """The maximum over the last axis, kept as a length-1 axis (keepdims=True)."""
-    if x.ndim != 2 or x.shape[1] > 32 or x.shape[0] < 16:
-        return np.maximum.reduce(x, axis=-1, keepdims=True)
+def max_along(x: np.ndarray, axis: int) -> np.ndarray:
+    """The maximum along ``axis``, kept as a length-1 axis (keepdims=True)."""
+    if x.ndim != 2 or (axis != -1 and axis != 1) or x.shape[1] > 32 or x.shape[0] < 16:
+        return np.maximum.reduce(x, axis=axis, keepdims=True)
     # numpy reduces a long contiguous axis quickly and a short one slowly: for many rows
     # of a few values, make the rows the contiguous axis (2.6 -> 1.3 us at 64 x 10,
     # 45 -> 10 us at 1,437 x 10; the copy does not pay off beyond about 32 columns)
     return np.maximum.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
+
+
+def remember(cache: dict, key: Any, array: np.ndarray) -> np.ndarray:
+    """Keep a read-only ``array`` in ``cache`` under ``key`` for later calls and return it.
+
+    For constants that depend only on a shape (a run sees a handful of batch
+    sizes); a cache that reaches 64 entries starts again.
+    """
+    if len(cache) >= 64:
+        cache.clear()
+    array.flags.writeable = False
+    cache[key] = array
+    return array
+
+
+_ONES: dict[int, np.ndarray] = {}
+_FLOAT64 = np.dtype(np.float64)

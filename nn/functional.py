@@ -29,7 +29,7 @@ log_softmax = _functions.log_softmax
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b; x of shape (..., in), W of shape (out, in), b of shape (out,)."""
-    return fused.Linear.apply(x if isinstance(x, Tensor) else as_tensor(x), weight, bias)
+    return fused.Linear.apply(as_tensor(x), weight, bias)
 
 
 def dropout(
@@ -173,10 +173,8 @@ def binary_cross_entropy_with_logits(
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of logits (m, classes) against class labels (m,) or
     one-hot / probability targets (m, classes). "mean" divides by m."""
-    if reduction not in fused.REDUCTIONS:
-        _check_reduction("cross_entropy", reduction)
-    if not isinstance(logits, Tensor):
-        logits = as_tensor(logits)
+    _check_reduction("cross_entropy", reduction)
+    logits = as_tensor(logits)
     shape = logits.data.shape
     if len(shape) != 2:
         raise ValueError(f"cross_entropy: logits must have shape (batch, classes), got {shape}")

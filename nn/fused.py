@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Function, ShapeError, Tensor
-from autograd_mini.ops import matrix_product
-from autograd_mini.reductions import max_last_axis, sum_last_axis, sum_rows
+from autograd_mini.ops import matrix_product, shifted_exponentials
+from autograd_mini.reductions import remember, sum_along, sum_rows
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -158,9 +158,7 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction, labels):
-        shifted = logits - max_last_axis(logits)  # log softmax = shifted - log sum e^shifted
-        exp = np.exp(shifted)
-        total = sum_last_axis(exp)
+        shifted, exp, total = shifted_exponentials(logits, 1)  # log softmax: shifted - log total
         ctx.probs = exp / total  # Y_hat = softmax(z), for backward's Y_hat - Y
         if labels:
             # -log Y_hat of the true class; the flat index picks one entry per row cheaply
@@ -172,7 +170,7 @@ class SoftmaxCrossEntropy(Function):
             # kept at the lowest float, so that 0 * log p stays 0 for the loss and its gradient
             log_probs = np.maximum(shifted - np.log(total), _lowest(logits.dtype))
             ctx.log_probs = log_probs
-            losses = -sum_last_axis(target * log_probs)[:, 0]
+            losses = -sum_along(target * log_probs, 1)[:, 0]
         result = _reduce(losses, reduction)
         finite = math.isfinite(result) if result.ndim == 0 else np.isfinite(result).all()
         if not finite and np.isfinite(logits).all():
@@ -206,7 +204,7 @@ class SoftmaxCrossEntropy(Function):
             delta = ctx.probs * scale
             delta.reshape(-1)[ctx.true_class] -= scale if scale.ndim == 0 else scale[:, 0]
             return delta, None
-        grad_logits = scale * (ctx.probs * sum_last_axis(target) - target)
+        grad_logits = scale * (ctx.probs * sum_along(target, 1) - target)
         grad_target = -ctx.log_probs * scale if ctx.needs_input_grad[1] else None
         return grad_logits, grad_target
 
@@ -227,10 +225,7 @@ def _flat_index(labels: np.ndarray, classes: int) -> np.ndarray:
     key = (labels.shape[0], classes)
     starts = _ROW_STARTS.get(key)
     if starts is None:
-        if len(_ROW_STARTS) >= 64:
-            _ROW_STARTS.clear()
-        starts = _ROW_STARTS[key] = np.arange(0, key[0] * classes, classes)
-        starts.flags.writeable = False
+        starts = remember(_ROW_STARTS, key, np.arange(0, key[0] * classes, classes))
     return starts + labels
 
 

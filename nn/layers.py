@@ -54,7 +54,7 @@ class ReLU(Module):
     """max(0, z); ReLU'(0) = 0."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return (x if isinstance(x, Tensor) else as_tensor(x)).relu()
+        return as_tensor(x).relu()
 
 
 class LeakyReLU(Module):
