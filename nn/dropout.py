@@ -1,4 +1,5 @@
-"""Inverted dropout (000_adf05432061c94f4.txt section 7.3; 001 sections 5-6)."""
+"""Inverted dropout (CS229 Lecture 12 notes, section 7.3; Improving Deep Neural Networks
+notes, sections 5-6)."""
 
 from __future__ import annotations
 

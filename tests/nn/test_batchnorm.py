@@ -112,7 +112,8 @@ def test_three_dimensional_input_normalizes_over_batch_and_length():
 
 
 def test_the_preceding_bias_is_redundant():
-    """Adding a constant per feature before BatchNorm changes nothing (001 section 28)."""
+    """Adding a constant per feature before BatchNorm changes nothing (Improving Deep
+    Neural Networks notes, section 28)."""
     rng = np.random.default_rng(3)
     linear = nn.Linear(4, 3, rng=0)
     norm = nn.BatchNorm1d(3)
