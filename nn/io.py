@@ -287,8 +287,7 @@ def _file_mode(path: str) -> int:
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
     """The model state saved in ``path``, ready for ``module.load_state_dict``.
 
-    The arrays are writable copies, with the dtypes and shapes they were
-    saved with. A file written by other safetensors tools (no list of names
+    The arrays are writable, with the dtypes and shapes they were saved with. A file written by other safetensors tools (no list of names
     in its header) loads too, its names sorted.
     """
     tensors, header, path = _read(path)
@@ -345,8 +344,7 @@ def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any
         raise _corrupt(path, str(error)) from None
     if "names" in header:
         header["names"] = _names(header["names"], set(tensors), path)
-    # np.frombuffer's arrays are read-only views of the file's bytes: give writable copies
-    return {name: array.copy() for name, array in tensors.items()}, header, path
+    return tensors, header, path
 
 
 def _metadata(payload: bytes, path: str) -> dict[str, Any]:

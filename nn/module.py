@@ -147,6 +147,7 @@ class StateDictTypeError(_PlainMessage, TypeError, RuntimeError):
 
 
 _CONTAINERS = (list, tuple, set, frozenset, dict)
+_DONE = object()  # the end of an iterator
 
 
 def _registrable_inside(value: Any) -> type | None:
@@ -533,14 +534,19 @@ class Module:
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first), then on this module; returns self."""
-        order, stack, seen = [], [self], set()
-        while stack:  # depth first, last child first: reversed, children come before parents
-            module = stack.pop()
-            if id(module) not in seen:
-                seen.add(id(module))
+        order: list[Module] = []  # post-order: children (in order) before their parent
+        seen = {id(self)}
+        stack = [(self, iter(self._modules.values()))]
+        while stack:
+            module, children = stack[-1]
+            child = next(children, _DONE)
+            if child is _DONE:
+                stack.pop()
                 order.append(module)
-                stack.extend(child for child in module._modules.values() if child is not None)
-        for module in reversed(order):
+            elif child is not None and id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(child._modules.values())))
+        for module in order:
             fn(module)
         return self
 
@@ -575,8 +581,8 @@ class Module:
     def state_dict(
         self, destination: Any = None, prefix: str = "", keep_vars: bool = False
     ) -> OrderedDict[str, Any]:
-        """Every parameter's and persistent buffer's values, by dotted name, module by
-        module as in PyTorch.
+        """Every parameter's and persistent buffer's values, by dotted name (after
+        ``prefix``), module by module as in PyTorch.
 
         The values are copies (ndarrays), unlike PyTorch's: a state dict is a
         snapshot that training does not change afterwards. ``keep_vars=True``
@@ -584,15 +590,15 @@ class Module:
         held under several names (tied) appears under each, as in PyTorch.
         """
         state: Any = OrderedDict() if destination is None else destination
-        for slot in self._state_slots(prefix):
-            state[slot.name] = slot.holder if keep_vars else slot.array.copy()
+        for slot in self._state_slots():
+            state[prefix + slot.name] = slot.holder if keep_vars else slot.array.copy()
         return state
 
-    def _state_slots(self, prefix: str = "") -> list[_Slot]:
+    def _state_slots(self) -> list[_Slot]:
         """Where each name of the state lives, on every path to each module (a tied
         module under each of its names), in PyTorch's order."""
         slots = []
-        for module_name, module in self._walk(prefix, None):
+        for module_name, module in self._walk("", None):
             for name, parameter in module._parameters.items():
                 if parameter is not None:
                     slots.append(_Slot(_joined(module_name, name), module, name, "parameter"))
