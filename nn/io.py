@@ -287,14 +287,12 @@ def _file_mode(path: str) -> int:
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
     """The model state saved in ``path``, ready for ``module.load_state_dict``.
 
-    The arrays are writable, with the dtypes and shapes they were saved with. A file written by other safetensors tools (no list of names
-    in its header) loads too, its names sorted.
+    The arrays are writable, with the dtypes and shapes they were saved with.
+    A file written by other safetensors tools (no list of names in its header)
+    loads too, its names sorted.
     """
     tensors, header, path = _read(path)
-    if "names" in header:
-        names = header["names"]
-    else:
-        names = sorted(tensors)
+    names = header["names"] if "names" in header else sorted(tensors)
     return OrderedDict(
         (name, tensors[name]) for name in names if not name.startswith(OPTIMIZER_PREFIX)
     )

@@ -18,7 +18,8 @@ anything else         a plain attribute, unless the name is a parameter (nn.Para
 Beyond PyTorch, which silently ignores them, a list, tuple, set or dict holding
 Modules or Parameters (at any depth) raises TypeError and names nn.ModuleList /
 nn.ModuleDict / nn.ParameterList / nn.ParameterDict: the optimizer would never
-see what it holds.
+see what it holds. A container that only lists what the module has registered
+already (``self.blocks = [self.fc1, self.fc2]``) is a plain attribute.
 
 Registered values are mirrored in the instance ``__dict__``, so a layer's
 ``forward`` reads ``self.weight`` at plain attribute speed (PyTorch finds
@@ -150,31 +151,37 @@ _CONTAINERS = (list, tuple, set, frozenset, dict)
 _DONE = object()  # the end of an iterator
 
 
-def _registrable_inside(value: Any) -> type | None:
-    """Module (or else Parameter) if one sits anywhere in nested lists, tuples, sets or
-    dict values; None if neither does."""
-    found = None
+def _registrables_inside(value: Any) -> tuple[list[Module], list[Parameter]]:
+    """The Modules and Parameters anywhere in nested lists, tuples, sets and dict values."""
+    modules, parameters = [], []
     stack, seen = [value], set()
     while stack:
         item = stack.pop()
         if isinstance(item, Module):
-            return Module
-        if isinstance(item, Parameter):
-            found = Parameter
+            modules.append(item)
+        elif isinstance(item, Parameter):
+            parameters.append(item)
         elif isinstance(item, _CONTAINERS) and id(item) not in seen:
             seen.add(id(item))
             stack.extend(item.values() if isinstance(item, dict) else item)
-    return found
+    return modules, parameters
 
 
 def _refuse_unregistered(owner: Any, name: str, value: Any) -> None:
-    """Raise if ``value`` is a container that would hide Modules or Parameters from the model."""
-    kind = _registrable_inside(value)
-    if kind is None:
+    """Raise if ``value`` is a container that would hide Modules or Parameters from the
+    model: one that lists modules or parameters the owner has not registered already."""
+    modules, parameters = _registrables_inside(value)
+    if not modules and not parameters:
         return
+    registered = "_modules" in owner.__dict__
+    known_modules = {id(m) for m in owner.modules()} if registered and modules else set()
+    known_parameters = {id(p) for p in owner.parameters()} if registered and parameters else set()
+    stray_modules = [m for m in modules if id(m) not in known_modules]
+    if not stray_modules and all(id(p) in known_parameters for p in parameters):
+        return  # a convenience list of what is registered already (self.fc1, self.fc2)
     container = _typename(value)
     as_dict = isinstance(value, dict)
-    if kind is Module:
+    if stray_modules:
         what, replacement = "Modules", "nn.ModuleDict({...})" if as_dict else "nn.ModuleList([...])"
     else:
         what = "Parameters"
@@ -184,8 +191,8 @@ def _refuse_unregistered(owner: Any, name: str, value: Any) -> None:
         f"{type(owner).__name__}: {what.lower()} in a plain {container} are not registered, "
         "so parameters(), state_dict(), train()/eval() and the optimizer never see them "
         f"(nothing in them would train). Use {replacement} instead (nest the containers "
-        "for nested structures); to keep them out of the model on purpose, use "
-        f"object.__setattr__(self, {name!r}, value)."
+        "for nested structures), or register each as an attribute first; to keep them out "
+        f"of the model on purpose, use object.__setattr__(self, {name!r}, value)."
     )
 
 

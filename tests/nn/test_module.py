@@ -242,7 +242,7 @@ def test_a_new_parameter_over_a_parameter_keeps_its_place():
     replacement = nn.Parameter(np.zeros((2, 3)))
     layer.weight = replacement
     assert list(layer.state_dict()) == ["weight", "bias"]  # not moved after bias
-    assert [p for _, p in layer.named_parameters()][0] is replacement
+    assert next(layer.parameters()) is replacement
     assert layer.weight is replacement and replacement.owner is layer
     np.testing.assert_array_equal(layer(Tensor(np.ones((1, 3)))).data, [[0.0, 0.0]])
 
@@ -431,6 +431,17 @@ def test_containers_of_other_things_are_plain_attributes():
     assert module.sizes[0] == 3 and list(module.parameters()) == []
     object.__setattr__(module, "hidden", [nn.Linear(1, 1)])  # the escape hatch
     assert list(module.parameters()) == []
+
+
+def test_a_container_listing_registered_modules_and_parameters_is_fine():
+    model = TwoLayer()
+    model.blocks = [model.features, (model.head, model.features[0])]
+    model.weights = {"head": model.head.weight}
+    assert model.blocks[0] is model.features and len(list(model.parameters())) == 6
+    with pytest.raises(TypeError, match="nn.ModuleList"):
+        model.more = [model.head, nn.Linear(1, 1)]  # one of them is new
+    with pytest.raises(TypeError, match="nn.ParameterList"):
+        model.more = [model.head.weight, nn.Parameter(np.ones(1))]
 
 
 # --------------------------------------------------------------- tied parameters
