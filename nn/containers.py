@@ -50,8 +50,7 @@ class _Sequence(Module):
     def _renumber(self, modules: list[Module | None]) -> None:
         """Make ``modules`` the children, named "0", "1", ... (as after a deletion in PyTorch)."""
         for name in list(self._modules):
-            self.__dict__.pop(name, None)
-        self._modules.clear()
+            self._drop(name)
         for index, module in enumerate(modules):
             self._put(self._modules, str(index), module)
 
@@ -82,9 +81,9 @@ class _Sequence(Module):
             positions = set(range(len(modules))[index])
         else:
             positions = {_position(index, len(modules))}
+        self._renumber([m for i, m in enumerate(modules) if i not in positions])
         for position in positions:
             self._release(modules[position])
-        self._renumber([m for i, m in enumerate(modules) if i not in positions])
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (as list.insert)."""

@@ -294,7 +294,14 @@ class Module:
         self.__dict__.pop(name, None)
 
     def _release(self, old: Any) -> None:
-        """A parameter or child that leaves this module no longer names itself after it."""
+        """A parameter or child that leaves this module (and is not held here under another
+        name) no longer names itself after it."""
+        if old is None or any(
+            value is old
+            for registry in (self._parameters, self._modules)
+            for value in registry.values()
+        ):
+            return
         if isinstance(old, Parameter) and old.owner is self:
             old._owner = None
         elif isinstance(old, Module) and old.parent is self:

@@ -86,6 +86,7 @@ def test_module_list_mutation_keeps_names_numbered():
     assert list(modules) == [a, c] and "1.weight" in modules.state_dict()
     assert modules.pop(0) is a and list(modules) == [c]
     assert not hasattr(modules, "1")  # no stale attribute after renumbering
+    assert a.parent is None and a.weight.name == "weight"  # it left the list
 
 
 def test_module_list_refuses_non_modules_and_changes_nothing():

@@ -643,3 +643,13 @@ def test_repr_puts_extra_repr_on_its_own_line_when_there_are_children():
             return "scale=2"
 
     assert repr(Scaled()) == "Scaled(\n  scale=2\n  (inner): ReLU()\n)"
+
+
+def test_a_parameter_replaced_under_one_of_its_names_keeps_its_name_from_the_other():
+    module = nn.Module()
+    shared = nn.Parameter(np.ones(2))
+    module.a, module.b = shared, shared
+    module.b = nn.Parameter(np.zeros(2))
+    assert shared.owner is module and shared.name == "a"
+    del module.a
+    assert shared.owner is None and shared.name is None
