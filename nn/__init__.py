@@ -1,7 +1,9 @@
 """nn: modules, losses, optimizers and the training workflow, built on autograd_mini.
 
 A reader who knows the course notes finds each equation in one place:
-layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
+``Module`` and its registration rules in ``module.py``, ``Sequential``,
+``ModuleList``, ``ModuleDict`` and the parameter containers in
+``containers.py``, layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
 ``dropout.py``, losses and the L2 term in ``losses.py``, the fused ops with
 their closed-form backward in ``fused.py``, optimizers in ``optim/``.
 """

@@ -29,7 +29,12 @@ def as_generator(rng: Any = None) -> np.random.Generator:
     """``rng`` as a Generator: a Generator as is, a seed (int) or None (fresh entropy)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"rng must be a np.random.Generator, a seed (an int >= 0) or None, got {rng!r}"
+        ) from None
 
 
 def float_dtype(dtype: Any, op: str) -> np.dtype:
