@@ -3,9 +3,10 @@
 A reader who knows the course notes finds each equation in one place:
 ``Module`` and its registration rules in ``module.py``, ``Sequential``,
 ``ModuleList``, ``ModuleDict`` and the parameter containers in
-``containers.py``, layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
-``dropout.py``, losses and the L2 term in ``losses.py``, the fused ops with
-their closed-form backward in ``fused.py``, optimizers in ``optim/``.
+``containers.py``, layers in ``layers.py``, BatchNorm in
+``normalization.py``, dropout in ``dropout.py``, losses and the L2 term in
+``losses.py``, the fused ops with their closed-form backward in
+``fused.py``, optimizers in ``optim/``.
 """
 
 from . import data, functional, init, metrics, optim, tune, utils

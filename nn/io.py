@@ -191,7 +191,10 @@ def _write_atomically(path: str, payload: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
             os.chmod(temporary, _file_mode(path))
-            os.replace(temporary, path)  # (the lock goes when the file closes)
+            if fcntl is not None:
+                os.replace(temporary, path)  # while locked: no cleanup can take it first
+        if fcntl is None:
+            os.replace(temporary, path)  # (Windows renames closed files only)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
