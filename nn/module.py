@@ -1,4 +1,5 @@
-"""Parameter, Module and the containers: how layers hold parameters, buffers and each other.
+"""Parameter and Module: how layers hold parameters, buffers and each other (containers.py
+holds Sequential, ModuleList, ModuleDict and the parameter containers).
 
 Assignment registers, as in PyTorch's ``Module.__setattr__``:
 
