@@ -1,8 +1,11 @@
-"""Inverted dropout (000_adf05432061c94f4.txt section 7.3; 001 sections 5-6)."""
+"""Inverted dropout (CS229 Lecture 12 notes, section 7.3; Improving Deep Neural Networks
+notes, sections 5-6)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from autograd_mini import Tensor
 
@@ -21,6 +24,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, rng: Any = None) -> None:
         super().__init__()
+        if not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"Dropout: p must be a number in [0, 1], got {type(p).__name__}")
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p is the drop probability and must be in [0, 1], got {p}")
         self.p = p

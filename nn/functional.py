@@ -63,8 +63,8 @@ def dropout(
 
 def batch_norm(
     x: Tensor,
-    running_mean: np.ndarray | None,
-    running_var: np.ndarray | None,
+    running_mean: np.ndarray | Tensor | None,
+    running_var: np.ndarray | Tensor | None,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     training: bool = False,
@@ -76,9 +76,16 @@ def batch_norm(
 
     ``training=True``: batch mean and biased variance; running estimates given
     become ``(1 - momentum) * running + momentum * batch`` (unbiased variance),
-    in place. ``training=False`` (the default, as in PyTorch): the running
-    estimates instead of the batch's.
+    in place (Tensors too: their arrays are updated and their versions move).
+    ``training=False`` (the default, as in PyTorch): the running estimates
+    instead of the batch's.
     """
+    running_tensors = [t for t in (running_mean, running_var) if isinstance(t, Tensor)]
+    running_mean, running_var = (
+        t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var)
+    )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     x = as_tensor(x)
     if x.ndim not in (2, 3):
         raise ValueError(f"batch_norm: input must have shape (m, C) or (m, C, L), got {x.shape}")
@@ -87,7 +94,8 @@ def batch_norm(
         weight = np.ones(channels, dtype=x.dtype)
     if bias is None:
         bias = np.zeros(channels, dtype=x.dtype)
-    for name, value in (("weight", weight), ("bias", bias), ("running_mean", running_mean)):
+    running = (("running_mean", running_mean), ("running_var", running_var))
+    for name, value in (("weight", weight), ("bias", bias), *running):
         if value is not None and np.shape(value) != (channels,):
             raise ValueError(
                 f"batch_norm: input of shape {x.shape} has {channels} features on axis 1, "
@@ -96,7 +104,13 @@ def batch_norm(
     axes = (0,) if x.ndim == 2 else (0, 2)
     param_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
-        count = x.size // channels
+        for name, value in running:
+            if value is not None and np.asarray(value).dtype.kind != "f":
+                raise TypeError(
+                    f"batch_norm: {name} must hold floats (it is averaged in place), got "
+                    f"dtype {np.asarray(value).dtype}"
+                )
+        count = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)  # values per feature
         if count < 2:
             raise ValueError(
                 f"batch_norm: training needs more than one value per feature, got input of "
@@ -105,15 +119,17 @@ def batch_norm(
         mean = np.add.reduce(x.data, axis=axes, keepdims=True) / count
         centered = x.data - mean
         var = np.add.reduce(centered * centered, axis=axes, keepdims=True) / count  # biased
-        if running_mean is not None and running_var is not None:
+        if running_mean is not None:
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.reshape(running_mean.shape)
             running_var *= 1.0 - momentum
             running_var += momentum * var.reshape(running_var.shape) * count / (count - 1)
+            for tensor in running_tensors:
+                tensor.data = tensor.data  # an assignment: the version moves
         return fused.BatchNorm.apply(
             x, weight, bias, centered=centered, var=var, eps=eps, axes=axes, param_shape=param_shape
         )
-    if running_mean is None or running_var is None:
+    if running_mean is None:
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
     inv_std = 1.0 / np.sqrt(running_var.reshape(param_shape) + eps)
     return (x - running_mean.reshape(param_shape)) * (weight.reshape(param_shape) * inv_std) + (

@@ -1,4 +1,5 @@
-"""Weight initialization (000_adf05432061c94f4.txt section 7.4, 001 section 10).
+"""Weight initialization (CS229 Lecture 12 notes, section 7.4; Improving Deep Neural Networks
+notes, section 10).
 
 For W of shape (n_out, n_in) (the documents' n^[l] by n^[l-1]):
 
@@ -8,16 +9,18 @@ For W of shape (n_out, n_in) (the documents' n^[l] by n^[l-1]):
 - ``zeros``:  all zeros (breaks nothing for biases; for weights it shows the symmetry problem)
 
 Each function fills a Parameter in place (bumping its version) and returns it;
-``rng`` is a ``np.random.Generator`` or a seed, for reproducible runs.
+``rng`` is a ``np.random.Generator`` or a seed, for reproducible runs. A tensor
+with no elements (the weight of ``Linear(0, n)``) is left as it is, as in PyTorch.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini import Tensor, get_default_dtype
 
 SCHEMES = ("he", "lecun", "glorot", "zeros")
 
@@ -26,7 +29,41 @@ def as_generator(rng: Any = None) -> np.random.Generator:
     """``rng`` as a Generator: a Generator as is, a seed (int) or None (fresh entropy)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"rng must be a np.random.Generator, a seed (an int >= 0) or None, got {rng!r}"
+        ) from None
+
+
+def float_dtype(dtype: Any, op: str) -> np.dtype:
+    """The floating dtype a layer's parameters get: ``dtype``, or the default one for None."""
+    if dtype is None:
+        return get_default_dtype()
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: dtype={dtype!r} is not a numpy dtype") from None
+    if chosen.kind != "f":
+        raise TypeError(
+            f"{op}: dtype must be a floating dtype (np.float32 or np.float64), got {chosen}; "
+            "parameters are learned by gradients, which need real numbers"
+        )
+    return chosen
+
+
+def size_argument(value: Any, name: str, op: str) -> int:
+    """A layer size: an int >= 0 (0 gives empty parameters, as in PyTorch)."""
+    try:
+        size = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an int, got {type(value).__name__} {value!r}"
+        ) from None
+    if size < 0:
+        raise ValueError(f"{op}: {name} must be >= 0, got {size}")
+    return size
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -37,6 +74,8 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _fill_normal(tensor: Tensor, variance: float, rng: Any) -> Tensor:
+    if tensor.size == 0:
+        return tensor
     values = as_generator(rng).standard_normal(tensor.shape) * np.sqrt(variance)
     tensor.data = values.astype(tensor.dtype, copy=False)
     return tensor
@@ -45,19 +84,19 @@ def _fill_normal(tensor: Tensor, variance: float, rng: Any) -> Tensor:
 def he_(tensor: Tensor, rng: Any = None) -> Tensor:
     """W ~ N(0, 2 / n_in) (He et al.; also PyTorch's kaiming_normal_ for ReLU)."""
     fan_in, _ = _fans(tensor.shape)
-    return _fill_normal(tensor, 2.0 / fan_in, rng)
+    return _fill_normal(tensor, 2.0 / max(fan_in, 1), rng)  # (fan 0: empty, left alone)
 
 
 def lecun_(tensor: Tensor, rng: Any = None) -> Tensor:
     """W ~ N(0, 1 / n_in) (the documents call it Xavier)."""
     fan_in, _ = _fans(tensor.shape)
-    return _fill_normal(tensor, 1.0 / fan_in, rng)
+    return _fill_normal(tensor, 1.0 / max(fan_in, 1), rng)
 
 
 def glorot_(tensor: Tensor, rng: Any = None) -> Tensor:
     """W ~ N(0, 2 / (n_in + n_out)) (Glorot & Bengio; PyTorch's xavier_normal_)."""
     fan_in, fan_out = _fans(tensor.shape)
-    return _fill_normal(tensor, 2.0 / (fan_in + fan_out), rng)
+    return _fill_normal(tensor, 2.0 / max(fan_in + fan_out, 1), rng)
 
 
 def zeros_(tensor: Tensor, rng: Any = None) -> Tensor:

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, as_tensor, get_default_dtype
+from autograd_mini import Tensor, as_tensor
 
 from . import functional as F
-from .init import as_generator, initialize_
+from .init import as_generator, float_dtype, initialize_, size_argument
 from .module import Module, Parameter
 
 
@@ -19,7 +19,11 @@ class Linear(Module):
     ``init`` chooses W's distribution: "he" N(0, 2/n_in) (default, for ReLU),
     "lecun" N(0, 1/n_in) (the documents' "Xavier"), "glorot"
     N(0, 2/(n_in + n_out)) or "zeros"; b starts at zero. ``rng`` (a
-    Generator or a seed) makes the draw reproducible.
+    Generator or a seed) makes the draw reproducible. ``dtype`` (a floating
+    dtype; None: the default dtype) is the parameters' dtype. With
+    ``bias=False`` the ``bias`` slot is registered as None, as in PyTorch.
+    Sizes may be 0, as in PyTorch: ``Linear(0, n)`` maps (m, 0) inputs to
+    the bias, repeated.
     """
 
     regularized = ("weight",)
@@ -31,14 +35,18 @@ class Linear(Module):
         bias: bool = True,
         init: str = "he",
         rng: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
-        dtype = get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.in_features = size_argument(in_features, "in_features", "Linear")
+        self.out_features = size_argument(out_features, "out_features", "Linear")
+        dtype = float_dtype(dtype, "Linear")
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         initialize_(self.weight, init, as_generator(rng))
-        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
+        if bias:
+            self.bias = Parameter(np.zeros(self.out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)

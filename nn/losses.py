@@ -1,4 +1,5 @@
-"""Losses as modules, and the L2 cost term (001_c6b77ffe3f8d6a56.txt section 3)."""
+"""Losses as modules, and the L2 cost term (Improving Deep Neural Networks
+notes, section 3)."""
 
 from __future__ import annotations
 

@@ -112,7 +112,8 @@ def test_three_dimensional_input_normalizes_over_batch_and_length():
 
 
 def test_the_preceding_bias_is_redundant():
-    """Adding a constant per feature before BatchNorm changes nothing (001 section 28)."""
+    """Adding a constant per feature before BatchNorm changes nothing (Improving Deep
+    Neural Networks notes, section 28)."""
     rng = np.random.default_rng(3)
     linear = nn.Linear(4, 3, rng=0)
     norm = nn.BatchNorm1d(3)
@@ -184,3 +185,80 @@ def test_parameters_follow_the_default_dtype():
         assert y.dtype == np.float32
     finally:
         set_default_dtype(np.float64)
+
+
+@pytest.mark.parametrize("make", [np.array, Tensor], ids=["ndarray", "Tensor"])
+def test_assigned_running_statistics_stay_buffers_and_training_updates_them(make):
+    rng = np.random.default_rng(6)
+    layer = nn.BatchNorm1d(2, momentum=0.5)
+    new_mean, new_var = make([10.0, -10.0]), make([4.0, 9.0])
+    layer.running_mean, layer.running_var = new_mean, new_var
+    assert [name for name, _ in layer.named_buffers()] == ["running_mean", "running_var"]
+    assert list(layer.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
+    x = rng.standard_normal((16, 2))
+    layer(Tensor(x))
+    expected_mean = 0.5 * np.array([10.0, -10.0]) + 0.5 * x.mean(axis=0)
+    expected_var = 0.5 * np.array([4.0, 9.0]) + 0.5 * x.var(axis=0, ddof=1)
+    np.testing.assert_allclose(layer.running_mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var, expected_var, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(new_mean), expected_mean, rtol=1e-12)  # the same values
+    np.testing.assert_allclose(layer.state_dict()["running_mean"], expected_mean, rtol=1e-12)
+    layer.eval()
+    z = rng.standard_normal((5, 2))
+    np.testing.assert_allclose(
+        layer(Tensor(z)).data, (z - expected_mean) / np.sqrt(expected_var + 1e-5), rtol=1e-12
+    )
+
+
+def test_assigning_running_statistics_of_the_wrong_shape_fails_at_forward():
+    layer = nn.BatchNorm1d(3)
+    layer.running_var = np.ones(2)
+    with pytest.raises(ValueError, match=r"running_var has shape \(2,\)"):
+        layer(Tensor(np.ones((4, 3))))
+    layer.running_var = np.ones(3, dtype=np.int64)
+    with pytest.raises(TypeError, match="running_var must hold floats"):
+        layer(Tensor(np.ones((4, 3)) * np.arange(4)[:, None]))
+
+
+def test_functional_batch_norm_updates_tensor_running_statistics_in_place():
+    x = np.random.default_rng(7).standard_normal((8, 2))
+    mean, var = Tensor(np.zeros(2)), Tensor(np.ones(2))
+    version = mean._version
+    nn.functional.batch_norm(Tensor(x), mean, var, training=True, momentum=0.1)
+    np.testing.assert_allclose(mean.data, 0.1 * x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(var.data, 0.9 + 0.1 * x.var(axis=0, ddof=1), rtol=1e-12)
+    assert mean._version > version
+    with pytest.raises(ValueError, match="give both running_mean and running_var"):
+        nn.functional.batch_norm(Tensor(x), mean, None, training=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, "float32"])
+def test_batch_norm_takes_a_dtype(dtype):
+    layer = nn.BatchNorm1d(3, dtype=dtype)
+    assert layer.weight.dtype == layer.bias.dtype == np.dtype(dtype)
+    assert layer.running_mean.dtype == layer.running_var.dtype == np.dtype(dtype)
+    x = Tensor((np.ones((4, 3)) * np.arange(4)[:, None]).astype(dtype))
+    assert layer(x).dtype == np.dtype(dtype)
+
+
+def test_batch_norm_refuses_bad_arguments():
+    with pytest.raises(TypeError, match="floating dtype"):
+        nn.BatchNorm1d(3, dtype=np.int64)
+    with pytest.raises(ValueError, match="num_features must be >= 0"):
+        nn.BatchNorm1d(-1)
+    with pytest.raises(TypeError, match="num_features must be an int"):
+        nn.BatchNorm1d(2.5)
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        nn.BatchNorm1d(3, eps=-1e-5)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\]"):
+        nn.BatchNorm1d(3, momentum=1.5)
+    with pytest.raises(ValueError, match="momentum"):
+        nn.BatchNorm1d(3, momentum=float("nan"))
+    with pytest.raises(TypeError, match="momentum=None"):
+        nn.BatchNorm1d(3, momentum=None)
+
+
+def test_batch_norm_with_no_features_gives_empty_outputs_as_pytorch():
+    layer = nn.BatchNorm1d(0)
+    assert layer(Tensor(np.ones((4, 0)))).shape == (4, 0)
+    assert layer.eval()(Tensor(np.ones((4, 0)))).shape == (4, 0)

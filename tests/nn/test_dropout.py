@@ -58,3 +58,17 @@ def test_dropout_errors():
     with pytest.raises(ValueError, match=r"mask of shape \(2,\) for input of shape \(3,\)"):
         nn.functional.dropout(Tensor(np.ones(3)), 0.5, mask=np.ones(2, bool))
     assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3)"
+
+
+def test_p_must_be_a_number():
+    with pytest.raises(TypeError, match="p must be a number in"):
+        nn.Dropout("0.5")
+    with pytest.raises(TypeError, match="p must be a number in"):
+        nn.Dropout(None)
+
+
+def test_a_bad_rng_says_what_it_takes():
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator, a seed"):
+        nn.Dropout(0.5, rng="seed")
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator, a seed"):
+        nn.Linear(2, 2, rng=-1)

@@ -112,3 +112,55 @@ def test_activation_layers(module, reference, z):
 def test_activation_reprs():
     assert repr(nn.LeakyReLU(0.1)) == "LeakyReLU(negative_slope=0.1)"
     assert repr(nn.Softmax()) == "Softmax(axis=-1)"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.dtype("float32"), "float64"])
+def test_linear_takes_a_dtype(dtype):
+    layer = nn.Linear(3, 2, dtype=dtype)
+    assert layer.weight.dtype == layer.bias.dtype == np.dtype(dtype)
+    assert layer(Tensor(np.ones((4, 3), dtype=dtype))).dtype == np.dtype(dtype)
+
+
+def test_linear_dtype_none_is_the_default_dtype():
+    from autograd_mini import set_default_dtype
+
+    set_default_dtype(np.float32)
+    try:
+        assert nn.Linear(3, 2, dtype=None).weight.dtype == np.float32
+    finally:
+        set_default_dtype(np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_, np.complex128, "int64"])
+def test_linear_refuses_non_floating_dtypes(dtype):
+    with pytest.raises(TypeError, match="dtype must be a floating dtype"):
+        nn.Linear(3, 2, dtype=dtype)
+
+
+def test_linear_with_no_inputs_gives_the_bias_as_pytorch():
+    layer = nn.Linear(0, 3)
+    assert layer.weight.shape == (3, 0)
+    layer.bias.data = np.array([1.0, 2.0, 3.0])
+    x = Tensor(np.ones((4, 0)), requires_grad=True)
+    y = layer(x)
+    np.testing.assert_array_equal(y.data, np.tile([1.0, 2.0, 3.0], (4, 1)))
+    y.sum().backward()
+    np.testing.assert_array_equal(layer.bias.grad, [4.0, 4.0, 4.0])
+    assert layer.weight.grad.shape == (3, 0) and x.grad.shape == (4, 0)
+    assert nn.Linear(3, 0)(Tensor(np.ones((2, 3)))).shape == (2, 0)
+
+
+@pytest.mark.parametrize("scheme", ["he", "lecun", "glorot", "zeros"])
+def test_initializing_an_empty_weight_is_a_no_op(scheme):
+    w = nn.Parameter(np.empty((3, 0)))
+    assert nn.init.initialize_(w, scheme, rng=0) is w and w.shape == (3, 0)
+
+
+def test_linear_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="in_features must be >= 0, got -1"):
+        nn.Linear(-1, 2)
+    with pytest.raises(ValueError, match="out_features must be >= 0"):
+        nn.Linear(2, -3)
+    with pytest.raises(TypeError, match="in_features must be an int, got float 2.0"):
+        nn.Linear(2.0, 3)
+    assert nn.Linear(np.int64(2), 3).in_features == 2
