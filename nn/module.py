@@ -169,20 +169,14 @@ def _registrables_inside(value: Any) -> tuple[list[Module], list[Parameter]]:
 
 
 def _refuse_unregistered(owner: Any, name: str, value: Any) -> None:
-    """Raise if ``value`` is a container that would hide Modules or Parameters from the
-    model: one that lists modules or parameters the owner has not registered already."""
+    """Raise if ``value`` is a container holding Modules or Parameters: in a plain list,
+    tuple, set or dict they are not registered (API.md: raise, where PyTorch ignores them)."""
     modules, parameters = _registrables_inside(value)
     if not modules and not parameters:
         return
-    registered = "_modules" in owner.__dict__
-    known_modules = {id(m) for m in owner.modules()} if registered and modules else set()
-    known_parameters = {id(p) for p in owner.parameters()} if registered and parameters else set()
-    stray_modules = [m for m in modules if id(m) not in known_modules]
-    if not stray_modules and all(id(p) in known_parameters for p in parameters):
-        return  # a convenience list of what is registered already (self.fc1, self.fc2)
     container = _typename(value)
     as_dict = isinstance(value, dict)
-    if stray_modules:
+    if modules:
         what, replacement = "Modules", "nn.ModuleDict({...})" if as_dict else "nn.ModuleList([...])"
     else:
         what = "Parameters"
@@ -192,7 +186,7 @@ def _refuse_unregistered(owner: Any, name: str, value: Any) -> None:
         f"{type(owner).__name__}: {what.lower()} in a plain {container} are not registered, "
         "so parameters(), state_dict(), train()/eval() and the optimizer never see them "
         f"(nothing in them would train). Use {replacement} instead (nest the containers "
-        "for nested structures), or register each as an attribute first; to keep them out "
+        "for nested structures); to keep them out "
         f"of the model on purpose, use object.__setattr__(self, {name!r}, value)."
     )
 

@@ -433,15 +433,14 @@ def test_containers_of_other_things_are_plain_attributes():
     assert list(module.parameters()) == []
 
 
-def test_a_container_listing_registered_modules_and_parameters_is_fine():
+def test_a_container_of_registered_modules_raises_too():
+    """API.md: any list, tuple or dict holding Modules raises, even of registered ones."""
     model = TwoLayer()
-    model.blocks = [model.features, (model.head, model.features[0])]
-    model.weights = {"head": model.head.weight}
-    assert model.blocks[0] is model.features and len(list(model.parameters())) == 6
     with pytest.raises(TypeError, match="nn.ModuleList"):
-        model.more = [model.head, nn.Linear(1, 1)]  # one of them is new
-    with pytest.raises(TypeError, match="nn.ParameterList"):
-        model.more = [model.head.weight, nn.Parameter(np.ones(1))]
+        model.blocks = [model.features, model.head]
+    with pytest.raises(TypeError, match="nn.ParameterDict"):
+        model.weights = {"head": model.head.weight}
+    assert "blocks" not in model.__dict__ and len(list(model.parameters())) == 6
 
 
 # --------------------------------------------------------------- tied parameters
