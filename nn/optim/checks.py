@@ -1,9 +1,11 @@
 """What an optimizer accepts: its parameters, and the value of each hyperparameter.
 
-Each optimizer lists its hyperparameters with a rule (``Real``, ``Betas``,
-``Flag``). The rules run when a group is made (construction,
-``add_param_group``) and when one is loaded (``load_state_dict``), never in
-``step()``. Messages begin as PyTorch's do ("Invalid learning rate: nan").
+Each optimizer (and each learning-rate scheduler) lists its hyperparameters
+with a rule (``Real``, ``Integer``, ``Betas``, ``Flag``). The rules run when a
+group is made (construction, ``add_param_group``) and when one is loaded
+(``load_state_dict``); ``step()`` only checks each group's current ``lr``,
+which a hand or a scheduler may have changed. Messages begin as PyTorch's
+do ("Invalid learning rate: nan").
 
 Where PyTorch only refuses negative values, these rules also refuse NaN
 (``nan < 0`` is False, so PyTorch's own check lets it through) and infinity:
@@ -68,6 +70,21 @@ class Real:
 
 
 @dataclass(frozen=True)
+class Integer:
+    """An integer (int or numpy integer, not a bool) >= ``low``."""
+
+    low: int = 1
+
+    def check(self, where: str, key: str, value: Any) -> None:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(
+                f"{where}: {key} must be an integer, got {type(value).__name__} {value!r}"
+            )
+        if value < self.low:
+            raise ValueError(f"{where}: {key} must be >= {self.low}, got {value}")
+
+
+@dataclass(frozen=True)
 class Betas:
     """Two coefficients of moving averages, each in [0, 1)."""
 
@@ -98,7 +115,8 @@ NON_NEGATIVE = Real()
 UNIT_INTERVAL = Real(0.0, 1.0)
 FLAG = Flag()
 BETAS = Betas()
-Rule = Real | Betas | Flag
+POSITIVE_INTEGER = Integer(1)
+Rule = Real | Integer | Betas | Flag
 
 
 def check_hyperparameters(where: str, rules: Mapping[str, Rule], values: Mapping[str, Any]) -> None:

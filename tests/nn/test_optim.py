@@ -91,8 +91,9 @@ def test_adam_matches_the_documents_with_bias_correction(start, gradients, lr, b
 
 
 def test_bias_correction_removes_the_start_up_bias():
-    """001 section 18: with v_0 = 0 early averages are biased toward zero; dividing by
-    1 - beta^t removes that, so a constant series averages to itself from step 1."""
+    """Improving Deep Neural Networks notes, section 18: with v_0 = 0 early averages are
+    biased toward zero; dividing by 1 - beta^t removes that, so a constant series averages
+    to itself from step 1."""
     thetas = [np.array(10.0)] * 5
     raw = documents.exponentially_weighted_averages(thetas, 0.98)
     corrected = documents.exponentially_weighted_averages(thetas, 0.98, bias_correction=True)
