@@ -141,11 +141,19 @@ def _norm_type(norm_type: Any) -> float:
 
 def _distinct_grads(params: list[Tensor]) -> list[np.ndarray]:
     """Each gradient array once, even if two parameters were given the same one by hand
-    (scaling it twice would clip it twice)."""
+    (scaling it twice would clip it twice); each checked to be a float array."""
     grads: dict[int, np.ndarray] = {}
-    for param in params:
-        if param.grad is not None:
-            grads.setdefault(id(param.grad), param.grad)
+    for position, param in enumerate(params):
+        grad = param.grad
+        if grad is None:
+            continue
+        if not isinstance(grad, np.ndarray) or not np.issubdtype(grad.dtype, np.floating):
+            raise TypeError(
+                f"the grad of parameter {position} is {type(grad).__name__} "
+                f"{getattr(grad, 'dtype', '')}; gradients are clipped in place, so each must "
+                "be a floating-point ndarray"
+            )
+        grads.setdefault(id(grad), grad)
     return list(grads.values())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -65,7 +66,8 @@ class Optimizer:
         self.check_group(name, defaults)
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        # as PyTorch, a defaultdict: optimizer.state[param] is {} before its first step
+        self.state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
         self._flat: dict[int, FlatGroup] = {}  # by group index; rebuilt when it no longer fits
         for group in param_groups_from(name, params):
             self.add_param_group(group)
@@ -133,7 +135,7 @@ class Optimizer:
         # update() works on ndarrays (param.data, grad), so nothing here is recorded
         state, update = self.state, self.update
         for index, group in enumerate(self.param_groups):
-            lr = group["lr"]
+            lr = group.get("lr", 0.0)  # (an Optimizer subclass may have no learning rate)
             if lr.__class__ is not float or not 0.0 <= lr < _INF:  # (NaN fails this too)
                 check_lr(f"{type(self).__name__}.step: parameter group {index}", lr)
             params = [p for p in group["params"] if p.grad is not None]
@@ -266,7 +268,7 @@ class Optimizer:
         groups, state = self._read_state_dict(state_dict)
         for group, values in zip(self.param_groups, groups):
             group.update(values)
-        self.state = state
+        self.state = defaultdict(dict, state)
         self._flat = {}
 
     def _read_state_dict(

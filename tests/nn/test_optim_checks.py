@@ -610,3 +610,33 @@ def test_a_group_added_after_steps_is_updated_with_its_own_values():
     # Adam's first step moves each weight by lr (times sign of the gradient, up to eps)
     np.testing.assert_allclose(extra.data, start - 0.5 * np.sign(extra.grad), rtol=1e-6)
     assert optimizer.state[extra]["step"] == 1 and optimizer.state[params[0]]["step"] == 2
+
+
+def test_the_state_of_a_parameter_is_an_empty_dict_before_its_first_step_as_pytorch():
+    params = make_params()
+    optimizer = optim.Adam(params)
+    assert optimizer.state[params[0]] == {}
+    give_grads(params, 0)
+    optimizer.step()
+    assert optimizer.state[params[0]]["step"] == 1
+    optimizer.load_state_dict(optimizer.state_dict())
+    assert optimizer.state[nn.Parameter(np.ones(1))] == {}  # not one of its parameters
+    assert sorted(optimizer.state_dict()["state"]) == [0, 1, 2]
+
+
+def test_an_optimizer_subclass_without_a_learning_rate_steps():
+    class Halve(optim.Optimizer):
+        """W := W / 2 where the gradient is positive: no 'lr' in its groups."""
+
+        def __init__(self, params):
+            super().__init__(params, {})
+
+        def update(self, param, grad, group, state):
+            param.data = np.where(grad > 0, param.data / 2, param.data)
+
+    p = nn.Parameter(np.array([4.0, 4.0]))
+    optimizer = Halve([p])
+    p.grad = np.array([1.0, -1.0])
+    optimizer.step()
+    np.testing.assert_array_equal(p.data, [2.0, 4.0])
+    optimizer.load_state_dict(optimizer.state_dict())

@@ -161,3 +161,13 @@ def test_clip_grads_with_norm_uses_the_given_norm():
     params = params_with_grads(np.array([3.0, 4.0]))
     nn.utils.clip_grads_with_norm_(params, max_norm=1.0, total_norm=10.0)
     np.testing.assert_allclose(params[0].grad, [0.3, 0.4], rtol=1e-6)
+
+
+def test_a_gradient_that_cannot_be_clipped_in_place_raises_type_error():
+    p = nn.Parameter(np.zeros(2))
+    p.grad = np.array([3, 4])  # integers, assigned by hand
+    with pytest.raises(TypeError, match="the grad of parameter 0 is ndarray int64"):
+        nn.utils.clip_grad_norm_([p], 1.0)
+    with pytest.raises(TypeError, match="must be a floating-point ndarray"):
+        nn.utils.clip_grad_value_([p], 1.0)
+    np.testing.assert_array_equal(p.grad, [3, 4])
