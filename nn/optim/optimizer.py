@@ -133,41 +133,51 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         # update() works on ndarrays (param.data, grad), so nothing here is recorded
-        state, update = self.state, self.update
         for index, group in enumerate(self.param_groups):
-            lr = group.get("lr", 0.0)  # (an Optimizer subclass may have no learning rate)
-            if lr.__class__ is not float or not 0.0 <= lr < _INF:  # (NaN fails this too)
-                check_lr(f"{type(self).__name__}.step: parameter group {index}", lr)
-            params = [p for p in group["params"] if p.grad is not None]
-            for param in params:
-                grad, data = param.grad, param.data
-                if (
-                    grad.__class__ is not np.ndarray
-                    or grad.shape != data.shape
-                    or grad.dtype != data.dtype
-                ):
-                    self._check_grad(index, group, param)
+            params = self._params_to_update(index, group)
             decay = 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
             maximize = group.get("maximize", False)
             if self.flat_updates and len(params) > 1:
                 if self._update_flat(index, params, decay, maximize):
                     continue
             self._flat.pop(index, None)  # updated one by one: a joined layout is out of date
-            try:
-                for param in params:
-                    grad = -param.grad if maximize else param.grad
-                    if decay:
-                        grad = grad + decay * param.data
-                    param_state = state.get(param)
-                    if param_state is None:
-                        param_state = state[param] = {}
-                    update(param, grad, group, param_state)
-            except ValueError as error:  # numpy's broadcasting error; say which state is stale
-                problem = self._state_mismatch(index, params)
-                if problem is None:
-                    raise
-                raise ValueError(problem) from error
+            self._update_each(index, params, decay, maximize)
         return loss
+
+    def _params_to_update(self, index: int, group: dict[str, Any]) -> list[Tensor]:
+        """The group's parameters that have a gradient, once its lr and those gradients
+        are checked (one type, shape and dtype comparison per parameter)."""
+        lr = group.get("lr", 0.0)  # (an Optimizer subclass may have no learning rate)
+        if lr.__class__ is not float or not 0.0 <= lr < _INF:  # (NaN fails this too)
+            check_lr(f"{type(self).__name__}.step: parameter group {index}", lr)
+        params = [p for p in group["params"] if p.grad is not None]
+        for param in params:
+            grad, data = param.grad, param.data
+            if (
+                grad.__class__ is not np.ndarray
+                or grad.shape != data.shape
+                or grad.dtype != data.dtype
+            ):
+                self._check_grad(index, group, param)
+        return params
+
+    def _update_each(self, index: int, params: list[Tensor], decay: float, maximize: bool) -> None:
+        """Update group ``index``'s ``params`` one by one (the reference path)."""
+        state, update, group = self.state, self.update, self.param_groups[index]
+        try:
+            for param in params:
+                grad = -param.grad if maximize else param.grad
+                if decay:
+                    grad = grad + decay * param.data
+                param_state = state.get(param)
+                if param_state is None:
+                    param_state = state[param] = {}
+                update(param, grad, group, param_state)
+        except ValueError as error:  # numpy's broadcasting error; say which state is stale
+            problem = self._state_mismatch(index, params)
+            if problem is None:
+                raise
+            raise ValueError(problem) from error
 
     def _update_flat(self, index: int, params: list[Tensor], decay: float, maximize: bool) -> bool:
         """Update group ``index``'s ``params`` as one vector; False if they cannot be."""
