@@ -28,6 +28,8 @@ import types
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .checks import NON_NEGATIVE, POSITIVE_INTEGER, Integer, Rule, check_hyperparameters, is_real
 from .optimizer import Optimizer
 
@@ -281,6 +283,8 @@ class LambdaLR(LRScheduler):
 
     def _closed_form_for_group(self, index: int, lr0: float, t: int) -> float:
         factor = self.lr_lambdas[index](t)
+        if isinstance(factor, np.ndarray) and factor.ndim == 0:
+            factor = factor.item()  # (np.exp(...) of an array, say)
         if not is_real(factor):
             raise TypeError(
                 f"LambdaLR.step: lr_lambda({t}) returned {type(factor).__name__} {factor!r} "

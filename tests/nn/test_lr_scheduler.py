@@ -192,6 +192,16 @@ def test_a_lambda_returning_nan_or_not_a_number_raises_and_changes_nothing(facto
         lr_scheduler.LambdaLR(optimizer_with(lr=1.0), lambda t: factor)
 
 
+def test_a_lambda_may_return_a_numpy_number_or_a_0d_array():
+    optimizer = optimizer_with(lr=1.0, groups=2)
+    scheduler = lr_scheduler.LambdaLR(
+        optimizer, [lambda t: np.float32(0.5), lambda t: np.array(0.25)]
+    )
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.5, 0.5]
+    assert all(type(g["lr"]) is float for g in optimizer.param_groups)
+
+
 def test_a_rate_set_to_nan_by_hand_is_refused_at_the_next_scheduler_step():
     optimizer = optimizer_with(lr=1.0)
     scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
