@@ -208,6 +208,7 @@ class Optimizer:
             raise TypeError(
                 f"{where} has a grad of type {type(grad).__name__}; .grad must be an ndarray "
                 f"of the parameter's shape {data.shape} and dtype {data.dtype} (or None)"
+                + ("; assign the tensor's .data" if isinstance(grad, Tensor) else "")
             )
         if grad.shape != data.shape:
             raise ValueError(

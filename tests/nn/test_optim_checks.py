@@ -532,6 +532,11 @@ def test_zero_grad_sets_to_none_by_default_or_zeros_in_place():
         (np.ones(1), ValueError, r"has shape \(3, 2\) but its grad has shape \(1,\)"),
         ([[1.0, 2.0]] * 3, TypeError, "has a grad of type list"),
         (0.5, TypeError, "has a grad of type float"),
+        (
+            Tensor(np.ones((3, 2))),
+            TypeError,
+            "has a grad of type Tensor.*assign the tensor's .data",
+        ),
     ],
 )
 def test_a_gradient_of_the_wrong_shape_or_type_raises_before_anything_changes(
