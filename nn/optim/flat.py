@@ -29,7 +29,8 @@ class FlatGroup:
     def __init__(self, params: tuple[Tensor, ...], states: list[dict[str, Any]]) -> None:
         self.params = params
         self.states = states  # the per-parameter dicts of optimizer.state, in order
-        self.shapes = [p.data.shape for p in params]
+        self.arrays = [p.data for p in params]  # an array replaced by another: a new layout
+        self.shapes = [a.shape for a in self.arrays]
         self.bounds = np.cumsum([0, *(p.data.size for p in params)]).tolist()
         self.vector = _Vector(np.empty(self.bounds[-1], dtype=params[0].data.dtype))
         self.views = [self.piece(self.vector.data, i) for i in range(len(params))]
@@ -49,7 +50,7 @@ class FlatGroup:
         state so far (all new, or the same entries and counters, as after equal steps,
         each array shaped like its parameter)."""
         dtype = params[0].data.dtype
-        if any(p.data.dtype != dtype or p.grad.dtype != dtype for p in params):
+        if any(p.data.dtype != dtype for p in params):  # (step() saw each grad has its dtype)
             return False
         if all(not s for s in states):
             return True
@@ -68,15 +69,16 @@ class FlatGroup:
         return True
 
     def matches(self, params: list[Tensor], state: dict[Tensor, dict[str, Any]]) -> bool:
-        """True if this is still the layout for ``params``: the same parameters and shapes,
-        and in ``state`` the same dicts holding what this group put there (someone who
-        resets or replaces an entry, or the whole state, gets a new layout from it)."""
+        """True if this is still the layout for ``params``: the same parameters holding the
+        same arrays, and in ``state`` the same dicts holding what this group put there
+        (someone who resets or replaces an entry, or the whole state, or assigns a
+        parameter new data, gets a new layout from it)."""
         if len(params) != len(self.params):
             return False
-        for param, mine, shape, own, placed in zip(
-            params, self.params, self.shapes, self.states, self._placed
+        for param, mine, array, own, placed in zip(
+            params, self.params, self.arrays, self.states, self._placed
         ):
-            if param is not mine or state.get(param) is not own or param.data.shape != shape:
+            if param is not mine or state.get(param) is not own or param.data is not array:
                 return False
             if len(own) != len(placed):
                 return False
@@ -90,11 +92,16 @@ class FlatGroup:
         start, stop = self.bounds[index], self.bounds[index + 1]
         return vector[start:stop].reshape(self.shapes[index])
 
-    def update(self, optimizer: Any, group: dict[str, Any], decay: float) -> None:
-        """One step of ``optimizer.update`` on the whole group."""
+    def update(
+        self, optimizer: Any, group: dict[str, Any], decay: float, maximize: bool = False
+    ) -> None:
+        """One step of ``optimizer.update`` on the whole group (the gradient negated first
+        with ``maximize``, then ``decay`` W added, as Optimizer.step does for one)."""
         params, vector = self.params, self.vector
         np.concatenate([p.data for p in params], axis=None, out=vector.data)
         grad = np.concatenate([p.grad for p in params], axis=None)
+        if maximize:
+            np.negative(grad, out=grad)
         if decay:
             grad += decay * vector.data
         optimizer.update(vector, grad, group, self.state)

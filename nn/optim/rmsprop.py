@@ -1,23 +1,38 @@
-"""RMSprop (001_c6b77ffe3f8d6a56.txt section 20; 004 slides)."""
+"""RMSprop (Deep Learning Study Notes: Improving Deep Neural Networks, section 20;
+Neural Networks and Backpropagation, Deep Learning course slides)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_non_negative
+from .checks import FLAG, NON_NEGATIVE, UNIT_INTERVAL, Rule
+from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
     """S = alpha S + (1 - alpha) dW^2;  W := W - lr dW / (sqrt(S) + eps), as in PyTorch.
 
     ``alpha`` is the documents' beta. ``centered`` divides by the estimated
-    standard deviation instead; ``momentum`` adds a velocity on the step.
+    standard deviation instead; ``momentum`` adds a velocity on the step;
+    ``maximize`` negates dW. ``alpha`` must be in [0, 1]: above 1, S turns
+    negative and its square root NaN.
     """
 
     flat_updates = True
+    hyperparameters: ClassVar[dict[str, Rule]] = {
+        "lr": NON_NEGATIVE,
+        "alpha": UNIT_INTERVAL,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+        "momentum": NON_NEGATIVE,
+        "centered": FLAG,
+        "maximize": FLAG,
+    }
+    state_keys = ("step", "square_avg", "grad_avg", "momentum_buffer")
+    required_state_keys = ("step", "square_avg")
 
     def __init__(
         self,
@@ -28,10 +43,9 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        check_non_negative(
-            "RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
-        )
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -39,6 +53,7 @@ class RMSprop(Optimizer):
             weight_decay=weight_decay,
             momentum=momentum,
             centered=centered,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 

@@ -1,17 +1,19 @@
-"""Stochastic gradient descent with momentum (001_c6b77ffe3f8d6a56.txt section 19)."""
+"""Stochastic gradient descent with momentum (Deep Learning Study Notes: Improving Deep
+Neural Networks, section 19: gradient descent with momentum)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
-from .optimizer import Optimizer, check_non_negative
+from .checks import FLAG, NON_NEGATIVE, UNIT_INTERVAL, Flag, Rule
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
     """W := W - lr * v, as PyTorch defines it::
 
-        g = dW + weight_decay * W
+        g = dW + weight_decay * W               (g = -dW + ... with maximize)
         v = g                                   (first step)
         v = momentum * v + (1 - dampening) * g  (later steps)
         step = g + momentum * v if nesterov else v
@@ -19,12 +21,29 @@ class SGD(Optimizer):
     The documents' momentum, v = beta v + (1 - beta) dW, is
     ``SGD(momentum=beta, dampening=beta)``. One difference in the first step:
     PyTorch starts the velocity at v = dW rather than at (1 - beta) dW, i.e.
-    without the start-up bias toward zero that 001 section 18 corrects for.
+    without the start-up bias toward zero that the Improving Deep Neural
+    Networks notes (section 18, bias correction) correct for.
+
+    The order of the arguments is API.md's: ``nesterov`` comes before
+    ``weight_decay`` (PyTorch has them the other way round), which is one
+    reason ``nesterov`` must be True or False.
     """
 
     # two to five numpy calls per parameter: joining the group into one vector and
     # copying it back costs more than it saves (flat.py)
     flat_updates = False
+    hyperparameters: ClassVar[dict[str, Rule]] = {
+        "lr": NON_NEGATIVE,
+        "momentum": NON_NEGATIVE,
+        "dampening": UNIT_INTERVAL,
+        "nesterov": Flag(
+            hint=" (SGD's fifth argument is nesterov here, weight_decay the sixth: "
+            "pass weight_decay=... by name)"
+        ),
+        "weight_decay": NON_NEGATIVE,
+        "maximize": FLAG,
+    }
+    state_keys = ("momentum_buffer",)
 
     def __init__(
         self,
@@ -34,18 +53,27 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
-        check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
         defaults = dict(
             lr=lr,
             momentum=momentum,
             dampening=dampening,
             nesterov=nesterov,
             weight_decay=weight_decay,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
+
+    def check_group(self, where: str, group: Mapping[str, Any]) -> None:
+        super().check_group(where, group)
+        if group.get("nesterov") and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"{where}: Nesterov momentum requires a momentum and zero dampening "
+                f"(momentum > 0, dampening = 0), got momentum={group['momentum']}, "
+                f"dampening={group['dampening']}"
+            )
 
     def update(self, param, grad, group, state):
         momentum = group["momentum"]

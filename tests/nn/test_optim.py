@@ -91,8 +91,9 @@ def test_adam_matches_the_documents_with_bias_correction(start, gradients, lr, b
 
 
 def test_bias_correction_removes_the_start_up_bias():
-    """001 section 18: with v_0 = 0 early averages are biased toward zero; dividing by
-    1 - beta^t removes that, so a constant series averages to itself from step 1."""
+    """Improving Deep Neural Networks notes, section 18: with v_0 = 0 early averages are
+    biased toward zero; dividing by 1 - beta^t removes that, so a constant series averages
+    to itself from step 1."""
     thetas = [np.array(10.0)] * 5
     raw = documents.exponentially_weighted_averages(thetas, 0.98)
     corrected = documents.exponentially_weighted_averages(thetas, 0.98, bias_correction=True)
@@ -156,6 +157,83 @@ def test_rmsprop_centered_with_momentum_follows_pytorch(start, gradients, moment
         buffer = momentum * buffer + dW / (np.sqrt(square_avg - grad_avg**2) + 1e-8)
         W = W - 0.01 * buffer
         np.testing.assert_allclose(got, W, rtol=1e-9, atol=1e-12)
+
+
+@given(
+    arrays((3, 2)),
+    gradient_sequences,
+    st.floats(0.001, 0.1),
+    st.floats(0.5, 0.95),
+    st.floats(0.9, 0.9999),
+)
+def test_adam_amsgrad_follows_pytorch(start, gradients, lr, beta1, beta2):
+    """v_max = max(v_max, v); the step divides by sqrt(v_max / (1 - beta2^t)) + eps."""
+    history, optimizer, param = run(
+        optim.Adam, start, gradients, lr=lr, betas=(beta1, beta2), amsgrad=True
+    )
+    W, m, v, v_max = start, *(np.zeros_like(start) for _ in range(3))
+    for t, (got, dW) in enumerate(zip(history, gradients), start=1):
+        m = beta1 * m + (1 - beta1) * dW
+        v = beta2 * v + (1 - beta2) * dW**2
+        v_max = np.maximum(v_max, v)
+        W = W - lr / (1 - beta1**t) * m / (np.sqrt(v_max) / np.sqrt(1 - beta2**t) + 1e-8)
+        np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(optimizer.state[param]["max_exp_avg_sq"], v_max, rtol=1e-12)
+
+
+def test_amsgrad_remembers_a_large_gradient_that_adam_forgets():
+    """After one large gradient, plain Adam's v decays and its steps grow back toward lr;
+    AMSGrad divides by the largest v so far, so its steps stay small."""
+    gradients = [np.array([10.0])] + [np.array([0.1])] * 100
+    plain, *_ = run(optim.Adam, np.zeros(1), gradients, lr=0.01, betas=(0.0, 0.9))
+    ams, optimizer, param = run(
+        optim.Adam, np.zeros(1), gradients, lr=0.01, betas=(0.0, 0.9), amsgrad=True
+    )
+    plain_steps, ams_steps = -np.diff([h[0] for h in plain]), -np.diff([h[0] for h in ams])
+    assert plain_steps[-1] > 0.9 * 0.01  # |m_hat| / sqrt(v_hat) is about 1 again
+    # v_max = (1 - 0.9) 10^2 = 10 from the first step on: step = lr 0.1 / sqrt(10 / (1 - 0.9^t))
+    expected = [0.01 * 0.1 / (np.sqrt(10 / (1 - 0.9**t)) + 1e-8) for t in range(2, 102)]
+    np.testing.assert_allclose(ams_steps, expected, rtol=1e-9)
+    np.testing.assert_allclose(optimizer.state[param]["max_exp_avg_sq"], [10.0])
+
+
+MAXIMIZING = {
+    "sgd": lambda p, **k: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01, **k),
+    "nesterov": lambda p, **k: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, **k),
+    "adam": lambda p, **k: optim.Adam(p, lr=0.01, weight_decay=0.01, **k),
+    "amsgrad": lambda p, **k: optim.Adam(p, lr=0.01, amsgrad=True, **k),
+    "adamw": lambda p, **k: optim.AdamW(p, lr=0.01, weight_decay=0.1, **k),
+    "rmsprop": lambda p, **k: optim.RMSprop(p, centered=True, momentum=0.5, weight_decay=0.1, **k),
+    "adagrad": lambda p, **k: optim.Adagrad(p, lr=0.1, weight_decay=0.1, **k),
+}
+
+
+@pytest.mark.parametrize("name", MAXIMIZING)
+@pytest.mark.parametrize("joined", [False, True], ids=["alone", "joined"])
+def test_maximize_is_descent_on_the_negated_gradient_as_in_pytorch(name, joined):
+    """PyTorch negates dW first, then adds the weight decay: g = -dW + weight_decay W."""
+    rng = np.random.default_rng(1)
+    shapes = [(3, 2), (4,)] if joined else [(3, 2)]
+    starts = [rng.standard_normal(shape) for shape in shapes]
+    up = [nn.Parameter(s.copy()) for s in starts]
+    down = [nn.Parameter(s.copy()) for s in starts]
+    ascending, descending = MAXIMIZING[name](up, maximize=True), MAXIMIZING[name](down)
+    for _ in range(4):
+        for p, q in zip(up, down):
+            p.grad = rng.standard_normal(p.shape)
+            q.grad = -p.grad
+        ascending.step()
+        descending.step()
+        for p, q in zip(up, down):
+            np.testing.assert_array_equal(p.data, q.data)
+
+
+@given(arrays((3, 2)), gradient_sequences)
+def test_adamw_without_weight_decay_is_adam(start, gradients):
+    adamw, *_ = run(optim.AdamW, start, gradients, lr=0.01, weight_decay=0.0)
+    adam, *_ = run(optim.Adam, start, gradients, lr=0.01)
+    for a, b in zip(adamw, adam):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_adagrad_lr_decay_and_initial_accumulator():
@@ -222,17 +300,21 @@ def test_state_dict_round_trip_continues_identically(make):
 
 def test_optimizer_errors():
     p = nn.Parameter(np.ones(2))
-    with pytest.raises(ValueError, match="empty list of parameters"):
+    with pytest.raises(ValueError, match="SGD: optimizer got an empty parameter list"):
         optim.SGD([], lr=0.1)
-    with pytest.raises(ValueError, match="SGD: lr must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="SGD: Invalid learning rate: -1; lr must be a finite"):
         optim.SGD([p], lr=-1)
-    with pytest.raises(ValueError, match=r"Adam: betas\[1\] must be in \[0, 1\), got 1.0"):
+    with pytest.raises(
+        ValueError,
+        match=r"Adam: Invalid beta parameter at index 1: 1.0; betas\[1\] must be a number in "
+        r"\[0, 1\)",
+    ):
         optim.Adam([p], betas=(0.9, 1.0))
-    with pytest.raises(TypeError, match="parameter 0 is not a Tensor that requires grad"):
+    with pytest.raises(TypeError, match="parameter 0 of group 0 is a ndarray"):
         optim.SGD([np.ones(2)], lr=0.1)
-    with pytest.raises(ValueError, match="nesterov"):
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
         optim.SGD([p], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="appears in two groups"):
+    with pytest.raises(ValueError, match="appear in more than one parameter group"):
         optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     optimizer = optim.SGD([p], lr=0.1)
     with pytest.raises(ValueError, match="2 parameter groups in the state"):
@@ -271,9 +353,10 @@ def test_step_with_a_closure_and_duplicate_parameters():
 # what updating each parameter on its own gives (a group of one parameter is never joined).
 ELEMENTWISE = [
     lambda params: optim.Adam(params, lr=0.01, weight_decay=0.01),
+    lambda params: optim.Adam(params, lr=0.01, amsgrad=True, maximize=True),
     lambda params: optim.AdamW(params, lr=0.01),
     lambda params: optim.RMSprop(params, centered=True, momentum=0.5),
-    lambda params: optim.RMSprop(params, lr=0.01),
+    lambda params: optim.RMSprop(params, lr=0.01, maximize=True),
     lambda params: optim.Adagrad(params, lr=0.1, lr_decay=0.01),
 ]
 
@@ -282,7 +365,9 @@ def _one_group_each(params):
     return [{"params": [p]} for p in params]
 
 
-@pytest.mark.parametrize("make", ELEMENTWISE, ids=["adam", "adamw", "rmsprop-c", "rmsprop", "ada"])
+@pytest.mark.parametrize(
+    "make", ELEMENTWISE, ids=["adam", "amsgrad-max", "adamw", "rmsprop-c", "rmsprop-max", "ada"]
+)
 @given(
     steps=st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=1, max_size=6),
     seed=st.integers(0, 2**16),

@@ -1,5 +1,6 @@
-"""Optimizer updates as the documents write them (001_c6b77ffe3f8d6a56.txt sections 16-21,
-000_adf05432061c94f4.txt AdamOptimizer, 004_47288f4d403d6b66.txt)."""
+"""Optimizer updates as the documents write them (Improving Deep Neural Networks notes,
+sections 16-21; CS229 Lecture 12 notes, the AdamOptimizer class; Neural Networks and
+Backpropagation, Deep Learning course slides, AdaGrad)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Learning-rate schedules as written in 000_adf05432061c94f4.txt section 7.5 and 004."""
+"""Learning-rate schedules as written in the CS229 Lecture 12 notes (section 7.5) and the
+Neural Networks and Backpropagation, Deep Learning course slides (cosine annealing)."""
 
 from __future__ import annotations
 
@@ -18,5 +19,5 @@ def inverse_time_decay(initial_lr, epoch, k=0.5):
 
 
 def cosine_annealing(alpha_max, t, T, alpha_min=0.0):
-    """alpha_t = alpha_min + 1/2 (alpha_max - alpha_min)(1 + cos(t pi / T)) (004)."""
+    """alpha_t = alpha_min + 1/2 (alpha_max - alpha_min)(1 + cos(t pi / T)) (the slides)."""
     return alpha_min + 0.5 * (alpha_max - alpha_min) * (1 + np.cos(t * np.pi / T))
