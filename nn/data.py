@@ -97,7 +97,7 @@ def _apportion(totals: np.ndarray, class_sizes: list[int], rng: np.random.Genera
     sizes = np.array(class_sizes)
     exact = np.outer(sizes, totals) / sizes.sum()
     counts = np.floor(exact).astype(int)
-    tie_break = rng.permutation(len(sizes))
+    tie_break = rng.spawn(1)[0].permutation(len(sizes))  # leaves the stream of rng as it was
     for column in (1, 2):  # dev and test get their sizes exactly; train takes the rest
         for _ in range(totals[column] - counts[:, column].sum()):
             left = sizes - counts[:, 1] - counts[:, 2]
