@@ -6,6 +6,7 @@ gradient descent, learning-rate decay)."""
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ class EarlyStopping:
     def __init__(
         self, patience: int = 5, min_delta: float = 0.0, restore_best: bool = True
     ) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        if not _is_count(patience) or patience < 1:
             raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {patience!r}")
         if not min_delta >= 0:
             raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta}")
@@ -172,7 +173,7 @@ def fit(
     """
     if early_stopping is not None and dev is None:
         raise ValueError("fit: early_stopping watches the dev cost, so it needs dev=(X_dev, y_dev)")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+    if not _is_count(epochs) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
     if not l2 >= 0:
         raise ValueError(f"fit: l2 (lambda) must be >= 0, got {l2}")
@@ -211,6 +212,11 @@ def fit(
         history.best_epoch = early_stopping.best_epoch
         early_stopping.restore(model)
     return history
+
+
+def _is_count(value: Any) -> bool:
+    """An int or numpy integer (not a bool, not a float such as 2.0)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def _training_loader(train: Any, batch_size: int, seed: int | None) -> DataLoader:

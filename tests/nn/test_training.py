@@ -337,6 +337,7 @@ def test_zero_epochs_return_an_empty_history_and_bad_arguments_raise():
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match="epochs must be an int >= 0, got 2.5"):
         fit_quietly(model, (X, y), epochs=2.5)
+    assert fit_quietly(model, (X, y), epochs=np.int64(2)).epochs == 2  # numpy ints are ints
     with pytest.raises(ValueError, match="l2 \\(lambda\\) must be >= 0"):
         fit_quietly(model, (X, y), l2=-1.0)
     with pytest.raises(ValueError, match="no regularized weights"):
