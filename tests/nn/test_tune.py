@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -299,18 +300,21 @@ def test_ctrl_c_stops_the_worker_processes_and_keeps_the_finished_trials(tmp_pat
 
 
 def bad_returns(config):
+    if config["kind"] == "exit":
+        sys.exit(2)  # e.g. a training script's main() reused as the objective
     return {"inf": float("inf"), "-inf": -np.inf, "str": "1.5", "none": None, "ok": 0.5}[
         config["kind"]
     ]
 
 
 def test_an_objective_returning_a_non_finite_or_non_number_fails_that_trial():
-    space = {"kind": tune.Choice(["inf", "-inf", "str", "none", "ok"])}
-    trials = tune.random_search(bad_returns, space, 25, executor=ThreadPoolExecutor(2))
-    assert len(trials) == 25 and trials[0].score == 0.5
+    space = {"kind": tune.Choice(["inf", "-inf", "str", "none", "exit", "ok"])}
+    trials = tune.random_search(bad_returns, space, 30, executor=ThreadPoolExecutor(2))
+    assert len(trials) == 30 and trials[0].score == 0.5
     assert {t.config["kind"] for t in trials if not t.failed} == {"ok"}
     errors = {t.config["kind"]: t.error for t in trials if t.failed}
-    assert set(errors) == {"inf", "-inf", "str", "none"}
+    assert set(errors) == {"inf", "-inf", "str", "none", "exit"}
+    assert "SystemExit: 2" in errors["exit"]
     assert "returned inf; return a finite score" in errors["inf"]
     assert "returned -inf" in errors["-inf"]
     assert "returned str '1.5', not a number" in errors["str"]
