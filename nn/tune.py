@@ -214,10 +214,7 @@ def run_trial(objective: Callable[..., float], config: dict[str, Any], seed: int
     start = time.perf_counter()
     try:
         score, error = _score(_call(objective, config, seed)), None
-    except (
-        Exception,
-        SystemExit,
-    ):  # a failing trial is recorded (sys.exit too), the search goes on
+    except (Exception, SystemExit):  # recorded (a sys.exit too); the search goes on
         score, error = float("nan"), traceback.format_exc()
     return Trial(dict(config), score, seed, time.perf_counter() - start, error)
 
