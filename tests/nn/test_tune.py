@@ -90,7 +90,7 @@ def test_same_results_on_the_process_pool_a_thread_pool_and_a_dask_cluster():
         objective, SPACE, n_trials=12, seed=3, executor=ThreadPoolExecutor(4)
     )
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None
+        n_workers=2, threads_per_worker=1, dashboard_address=":0"
     ) as cluster:
         with distributed.Client(cluster) as client:
             on_dask = tune.random_search(
