@@ -1,4 +1,5 @@
-"""Gradient checking with two-sided differences (001_c6b77ffe3f8d6a56.txt, sections 11-13).
+"""Gradient checking with two-sided differences (Improving Deep Neural Networks notes,
+sections 11-13: numerical approximation of gradients, gradient checking, practical tips).
 
 For every entry theta_i of every input that requires grad::
 
@@ -55,7 +56,10 @@ class GradcheckReport:
     ``difference``: the relative difference over all checked entries;
     ``per_input``: the same for each input that requires grad (by position);
     ``worst``: the entries with the largest absolute error, worst first;
-    ``passed``: ``difference < tol``.
+    ``passed``: ``difference < tol``; ``unused``: the inputs backprop found the
+    output does not depend on; ``empty``: the inputs with no entries (nothing to
+    check there; an input set of only empty tensors passes with difference 0, as
+    in PyTorch).
     """
 
     difference: float
@@ -65,6 +69,8 @@ class GradcheckReport:
     per_input: dict[int, float] = field(default_factory=dict)
     worst: list[Entry] = field(default_factory=list)
     analytic_norm: float = 0.0
+    unused: list[int] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
@@ -78,6 +84,21 @@ class GradcheckReport:
             lines.append(
                 f"    input {entry.input}, index {entry.index}: "
                 f"{entry.numerical:.10g} vs {entry.analytic:.10g} (error {entry.error:.3e})"
+            )
+        if not self.worst:
+            lines.append("    none: the inputs have no entries, so nothing was checked")
+        if self.empty:
+            lines.append(f"  note: input(s) {self.empty} have no entries (size 0)")
+        if self.unused:
+            lines.append(
+                f"  note: backprop found the output does not depend on input(s) {self.unused} "
+                "(its gradient taken as zero); a nonzero finite difference there means the "
+                "graph was cut (a detach, a computation outside the Tensor ops)"
+            )
+        if not np.isfinite(self.difference):
+            lines.append(
+                "  note: the difference is not a number: fn's output or backprop's gradient "
+                "is NaN or infinite at this point"
             )
         outliers = [i for i, d in self.per_input.items() if d >= self.tol]
         if self.passed and outliers:
@@ -112,14 +133,56 @@ def gradcheck(
     """Compare backprop's gradients of ``fn(*inputs)`` with two-sided differences.
 
     Only inputs with ``requires_grad=True`` are checked; they must be
-    float64. A non-scalar output is reduced to ``sum(output * w)`` with fixed
-    random weights ``w``, so every output element is checked. ``fn`` must be
+    float64 leaves. A non-scalar output is reduced to ``sum(output * w)`` with
+    fixed random weights ``w``, so every output element is checked. ``fn`` must be
     deterministic (turn dropout off, as the documents advise).
+
+    The check leaves everything as it was: every perturbed entry gets its exact
+    value back, also when ``fn`` raises or on Ctrl-C; ``.grad`` of the inputs is
+    not touched (backprop's gradients come from ``grad()``). ``fn`` is called
+    2n + 1 times for n entries: a model in training mode updates its BatchNorm
+    running statistics at each call. When ``fn`` is itself such a model (it has
+    ``state_dict`` and ``load_state_dict``) its state is restored afterwards; when
+    ``fn`` only calls one, save and load its ``state_dict()`` around the check.
     Raises ``GradcheckError`` on failure unless ``raise_on_failure=False``.
     """
+    if not (eps > 0 and tol > 0):
+        raise ValueError(f"gradcheck: eps and tol must be > 0, got eps={eps}, tol={tol}")
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = _checked_inputs(inputs)
+    state = _model_state(fn)
+    try:
+        analytic, unused, weights = _backprop_gradients(fn, inputs, checked)
 
+        def cost() -> float:
+            with no_grad():
+                value = _call(fn, inputs).data
+            return float(np.sum(value * weights) if weights is not None else np.sum(value))
+
+        numerical = [_two_sided_differences(cost, inputs[i].data, eps) for i in checked]
+    finally:
+        if state is not None:
+            fn.load_state_dict(state)  # type: ignore[attr-defined]
+    report = _report(checked, numerical, analytic, tol, eps, n_worst)
+    report.unused = unused
+    report.empty = [i for i in checked if inputs[i].data.size == 0]
+    if raise_on_failure and not report.passed:
+        raise GradcheckError(report)
+    return report
+
+
+def _model_state(fn: Any) -> Any:
+    """A snapshot of ``fn``'s state when it is a model (it has state_dict/load_state_dict)."""
+    if callable(getattr(fn, "state_dict", None)) and callable(getattr(fn, "load_state_dict", None)):
+        return fn.state_dict()
+    return None
+
+
+def _backprop_gradients(
+    fn: Callable[..., Tensor], inputs: list[Tensor], checked: list[int]
+) -> tuple[list[np.ndarray], list[int], np.ndarray | None]:
+    """(gradients of the checked inputs, the inputs the output does not depend on, the
+    weights that reduce a non-scalar output to a scalar)."""
     with enable_grad():
         output = _call(fn, inputs)
     weights = None
@@ -130,20 +193,27 @@ def gradcheck(
         scalar = (output * weights).sum()
     else:
         scalar = output.sum()
-    gradients = grad(scalar, [inputs[i] for i in checked], allow_unused=True)
+    if scalar.requires_grad:
+        gradients = grad(scalar, [inputs[i] for i in checked], allow_unused=True)
+    else:  # cut from every input (detached): backprop's gradient is zero everywhere
+        gradients = (None,) * len(checked)
     analytic = [
         np.zeros_like(inputs[i].data) if g is None else g.data for i, g in zip(checked, gradients)
     ]
+    unused = [i for i, g in zip(checked, gradients) if g is None]
+    return analytic, unused, weights
 
-    def cost() -> float:
-        with no_grad():
-            value = _call(fn, inputs).data
-        return float(np.sum(value * weights) if weights is not None else np.sum(value))
 
-    numerical = [_two_sided_differences(cost, inputs[i].data, eps) for i in checked]
-
-    all_numerical = np.concatenate([n.ravel() for n in numerical]) if checked else np.zeros(0)
-    all_analytic = np.concatenate([a.ravel() for a in analytic]) if checked else np.zeros(0)
+def _report(
+    checked: list[int],
+    numerical: list[np.ndarray],
+    analytic: list[np.ndarray],
+    tol: float,
+    eps: float,
+    n_worst: int,
+) -> GradcheckReport:
+    all_numerical = np.concatenate([n.ravel() for n in numerical])
+    all_analytic = np.concatenate([a.ravel() for a in analytic])
     difference = relative_difference(all_numerical, all_analytic)
     entries = [
         Entry(i, tuple(int(k) for k in index), float(n[index]), float(a[index]))
@@ -151,7 +221,7 @@ def gradcheck(
         for index in np.ndindex(n.shape)
     ]
     entries.sort(key=lambda entry: entry.error, reverse=True)
-    report = GradcheckReport(
+    return GradcheckReport(
         difference=difference,
         passed=bool(difference < tol),
         tol=tol,
@@ -160,9 +230,6 @@ def gradcheck(
         worst=entries[:n_worst],
         analytic_norm=float(np.linalg.norm(all_analytic)),
     )
-    if raise_on_failure and not report.passed:
-        raise GradcheckError(report)
-    return report
 
 
 def _checked_inputs(inputs: list[Any]) -> list[int]:
@@ -185,6 +252,11 @@ def _checked_inputs(inputs: list[Any]) -> list[int]:
                 f"gradcheck: input {position} is not a leaf (it was made by "
                 f"'{tensor.grad_fn.name}'); pass leaf tensors and compute inside fn"
             )
+        if not tensor.data.flags.writeable:
+            raise ValueError(
+                f"gradcheck: input {position}'s array is read-only (a broadcast view?), so it "
+                "cannot be perturbed; pass Tensor(np.array(x), requires_grad=True)"
+            )
         checked.append(position)
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, so nothing to check")
@@ -203,10 +275,12 @@ def _two_sided_differences(cost: Callable[[], float], data: np.ndarray, eps: flo
     approx = np.empty(data.shape, dtype=np.float64)
     for index in np.ndindex(data.shape):
         original = data[index]
-        data[index] = original + eps
-        plus = cost()
-        data[index] = original - eps
-        minus = cost()
-        data[index] = original  # restore the exact value
+        try:
+            data[index] = original + eps
+            plus = cost()
+            data[index] = original - eps
+            minus = cost()
+        finally:
+            data[index] = original  # the exact value, also when cost() raises or on Ctrl-C
         approx[index] = (plus - minus) / (2 * eps)
     return approx

@@ -1,8 +1,11 @@
 """Data for training: train/dev/test splits, input normalization, mini-batches
-(001_c6b77ffe3f8d6a56.txt sections 1, 8, 14-15; 000 section 7.3)."""
+(Improving Deep Neural Networks notes, sections 1, 8 and 14-15: train/dev/test sets,
+normalizing inputs, mini-batch gradient descent; CS229 Lecture 12 notes, section 7.3:
+input normalization)."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,13 +22,23 @@ def train_dev_test_split(
 ) -> tuple[Split, Split, Split]:
     """Split examples (rows of X) into train, dev and test sets from one distribution.
 
-    ``dev`` and ``test`` are fractions of all examples. With ``stratify``
-    (the default) every class keeps its share in each set, so dev and test
-    come from the same distribution as train (001 section 1). The split is
+    ``dev`` and ``test`` are fractions of all examples: the sets get
+    ``round(n * dev)`` and ``round(n * test)`` examples, train the rest. A
+    fraction above 0 that rounds to no example, or no example left to train on,
+    raises ValueError. With ``stratify`` (the default) every class (a distinct
+    value of y, or a distinct one-hot row) keeps its share in each set, so dev
+    and test come from the same distribution as train (Improving Deep Neural
+    Networks notes, section 1); a class too small for every set goes where its
+    share is largest, keeping an example for train when it can. The split is
     random but fixed by ``seed``; each set keeps the original order.
     Returns ``(X_train, y_train), (X_dev, y_dev), (X_test, y_test)``.
     """
     X, y = as_array(X), as_array(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"train_dev_test_split: X and y need one row per example, got shapes {X.shape} "
+            f"and {y.shape}"
+        )
     if len(X) != len(y):
         raise ValueError(f"train_dev_test_split: X has {len(X)} examples but y has {len(y)}")
     if not (0 <= dev < 1 and 0 <= test < 1 and dev + test < 1):
@@ -34,12 +47,12 @@ def train_dev_test_split(
             "with dev + test < 1, so that examples are left to train on"
         )
     n = len(X)
+    sizes = _set_sizes(n, dev, test)
     rng = np.random.default_rng(seed)
-    sizes = np.array([n - round(n * dev) - round(n * test), round(n * dev), round(n * test)])
     if stratify:
         rows = y.reshape(n, -1)  # labels, or one-hot rows
         groups = [np.flatnonzero((rows == label).all(axis=1)) for label in np.unique(rows, axis=0)]
-        per_class = _apportion(sizes, [len(g) for g in groups])
+        per_class = _apportion(sizes, [len(g) for g in groups], rng)
         parts: list[list[np.ndarray]] = [[], [], []]
         for group, counts in zip(groups, per_class):
             shuffled = rng.permutation(group)
@@ -53,18 +66,45 @@ def train_dev_test_split(
     return tuple((X[i], y[i]) for i in indices)  # type: ignore[return-value]
 
 
-def _apportion(totals: np.ndarray, class_sizes: list[int]) -> np.ndarray:
+def _set_sizes(n: int, dev: float, test: float) -> np.ndarray:
+    """[train, dev, test] example counts, or a ValueError when a set would be empty."""
+    if n == 0:
+        raise ValueError("train_dev_test_split: X and y have 0 examples; nothing to split")
+    n_dev, n_test = round(n * dev), round(n * test)
+    for name, fraction, size in (("dev", dev, n_dev), ("test", test, n_test)):
+        if fraction > 0 and size == 0:
+            raise ValueError(
+                f"train_dev_test_split: {name}={fraction} of {n} examples is no example; "
+                f"use more data, a larger {name} fraction, or {name}=0 for no {name} set"
+            )
+    if n - n_dev - n_test < 1:
+        raise ValueError(
+            f"train_dev_test_split: {n} examples leave none to train on after {n_dev} for dev "
+            f"and {n_test} for test; use more data or smaller fractions"
+        )
+    return np.array([n - n_dev - n_test, n_dev, n_test])
+
+
+def _apportion(totals: np.ndarray, class_sizes: list[int], rng: np.random.Generator) -> np.ndarray:
     """Counts (classes x sets) with rows summing to each class's size and columns to
-    ``totals``: proportional shares, rounded by largest remainder."""
-    class_sizes_array = np.array(class_sizes)
-    n = class_sizes_array.sum()
-    exact = np.outer(class_sizes_array, totals) / n
+    ``totals``: proportional shares, rounded by largest remainder.
+
+    The extra examples that rounding leaves for dev and test go one at a time to a
+    class that still has an example (then: one not yet given an extra one, one
+    that keeps an example for train, the largest remainder, and a random order
+    rather than the labels' order, so that one-example classes are not picked
+    by value)."""
+    sizes = np.array(class_sizes)
+    exact = np.outer(sizes, totals) / sizes.sum()
     counts = np.floor(exact).astype(int)
+    tie_break = rng.spawn(1)[0].permutation(len(sizes))  # leaves the stream of rng as it was
     for column in (1, 2):  # dev and test get their sizes exactly; train takes the rest
-        missing = totals[column] - counts[:, column].sum()
-        order = np.argsort(-(exact[:, column] - counts[:, column]), kind="stable")
-        counts[order[:missing], column] += 1
-    counts[:, 0] = class_sizes_array - counts[:, 1] - counts[:, 2]
+        for _ in range(totals[column] - counts[:, column].sum()):
+            left = sizes - counts[:, 1] - counts[:, 2]
+            remainder = exact[:, column] - counts[:, column]
+            order = np.lexsort((tie_break, -remainder, left < 2, remainder <= 0, left < 1))
+            counts[order[0], column] += 1
+    counts[:, 0] = sizes - counts[:, 1] - counts[:, 2]
     return counts
 
 
@@ -72,9 +112,10 @@ class Standardizer:
     """Zero mean and unit variance per feature, with the training set's statistics.
 
     ``fit`` on the training set only; ``transform`` then applies the same
-    mu and sigma to dev and test data (000 section 7.3: "these sigma and mu
-    have to be used on the test set as well"). Features with zero variance
-    are only centred.
+    mu and sigma to dev and test data (CS229 Lecture 12 notes, section 7.3:
+    "these sigma and mu have to be used on the test set as well"). Features with
+    zero variance (or a single example) are only centred. Training data with NaN
+    or infinite values raise ValueError: their statistics would be NaN.
     """
 
     def __init__(self) -> None:
@@ -85,6 +126,12 @@ class Standardizer:
         X = as_array(X)
         if X.ndim != 2 or len(X) == 0:
             raise ValueError(f"Standardizer.fit: X must be (examples, features), got {X.shape}")
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
+        if bad.size:
+            raise ValueError(
+                f"Standardizer.fit: feature(s) {bad.tolist()} hold NaN or infinite values; "
+                "impute or drop them before fitting"
+            )
         self.mean = X.mean(axis=0)
         std = X.std(axis=0)
         self.std = np.where(std > 0, std, 1.0)
@@ -125,10 +172,16 @@ class DataLoader:
         drop_last: bool = False,
     ) -> None:
         self.X, self.y = as_array(X), as_array(y)
+        if self.X.ndim == 0 or self.y.ndim == 0:
+            raise ValueError(
+                f"DataLoader: X and y need one row per example, got shapes {self.X.shape} "
+                f"and {self.y.shape}"
+            )
         if len(self.X) != len(self.y):
             raise ValueError(f"DataLoader: X has {len(self.X)} examples but y has {len(self.y)}")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not _is_int(batch_size) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1 and an int, got {batch_size!r}")
+        batch_size = operator.index(batch_size)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -146,3 +199,11 @@ class DataLoader:
             if self.drop_last and len(chosen) < self.batch_size:
                 return
             yield Tensor(self.X[chosen]), self.y[chosen]
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True

@@ -1,5 +1,6 @@
 """Accuracy, the confusion matrix, and the documents' bias/variance diagnosis
-(003_478d786b6f0fab28.txt section 4; 001_c6b77ffe3f8d6a56.txt section 2)."""
+(Neural Networks course notes, section 4: training, development and test sets;
+Improving Deep Neural Networks notes, section 2: bias / variance)."""
 
 from __future__ import annotations
 
@@ -16,35 +17,82 @@ def predictions(logits_or_probs: Any, threshold: float | None = None) -> np.ndar
     (integer arrays are taken as labels already).
 
     For one column, ``threshold`` defaults to 0.5 when every value lies in
-    [0, 1] (probabilities) and to 0 otherwise (logits).
+    [0, 1] (probabilities) and to 0 otherwise (logits), as torchmetrics does; pass
+    it explicitly for logits that all happen to lie in [0, 1].
     """
     scores = as_array(logits_or_probs)
+    if scores.ndim > 2 or (scores.ndim == 2 and scores.shape[1] == 0):
+        raise ValueError(
+            f"predictions: scores must be (m,), (m, 1) or (m, classes), got shape {scores.shape}"
+        )
     if scores.ndim == 2 and scores.shape[1] > 1:
         return scores.argmax(axis=1)
     if scores.dtype.kind in "iu":  # already class labels
         return scores.reshape(-1)
-    scores = scores.reshape(len(scores)) if scores.ndim else scores.reshape(1)
+    scores = scores.reshape(-1)
     if threshold is None:
         threshold = 0.5 if scores.size and scores.min() >= 0 and scores.max() <= 1 else 0.0
     return (scores > threshold).astype(int)
 
 
-def _labels(y: Any) -> np.ndarray:
+def _classes(scores: np.ndarray) -> int | None:
+    """How many classes the scores are over (None for labels, which do not say)."""
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return scores.shape[1]
+    return None if scores.dtype.kind in "iu" else 2
+
+
+def _labels(y: Any, where: str) -> np.ndarray:
+    """True class labels from labels (m,), one-hot or probability rows (m, classes) (their
+    argmax), or one column of probabilities of class 1 (split at 0.5)."""
     values = as_array(y)
     if values.ndim == 2 and values.shape[1] > 1:  # one-hot or probabilities
         return values.argmax(axis=1)
-    return values.reshape(len(values)).astype(int)
+    if values.ndim > 2:
+        raise ValueError(
+            f"{where}: y must be labels (m,) or one-hot (m, classes), got {values.shape}"
+        )
+    values = values.reshape(-1)
+    if values.dtype.kind == "f" and not np.all(values == np.round(values)):
+        if np.all((values >= 0) & (values <= 1)):
+            return (values > 0.5).astype(int)  # a probability of class 1, like a soft target
+        bad = values[values != np.round(values)][0]
+        raise ValueError(
+            f"{where}: y must hold class labels (whole numbers), one-hot rows or "
+            f"probabilities in [0, 1]; got {bad}"
+        )
+    return values.astype(int)
+
+
+def _check_labels(where: str, scores: np.ndarray, y: Any, true: np.ndarray) -> None:
+    classes, targets = _classes(scores), as_array(y)
+    if classes is None:
+        return
+    if targets.ndim == 2 and targets.shape[1] > 1 and targets.shape[1] != classes:
+        raise ValueError(
+            f"{where}: the scores are over {classes} classes but y has {targets.shape[1]} columns"
+        )
+    if true.size and (true.min() < 0 or true.max() >= classes):
+        outside = true[(true < 0) | (true >= classes)][0]
+        raise ValueError(
+            f"{where}: label {outside} is outside 0..{classes - 1}, the classes of the scores"
+        )
 
 
 def accuracy(logits_or_probs: Any, y: Any, threshold: float | None = None) -> float:
     """The fraction of examples whose predicted class is the true one.
 
     ``logits_or_probs``: (m, classes), or (m,) / (m, 1) for one binary
-    output; ``y``: labels (m,) or one-hot (m, classes).
+    output (see ``predictions`` for its threshold); ``y``: labels (m,), one-hot or
+    probability rows (m, classes), or probabilities of class 1 (m,) split at 0.5.
+    A label outside the classes of the scores raises ValueError. No examples give
+    NaN: a mean over nothing, as numpy's mean.
     """
-    predicted, true = predictions(logits_or_probs, threshold), _labels(y)
+    scores = as_array(logits_or_probs)
+    predicted, true = predictions(scores, threshold), _labels(y, "accuracy")
     if predicted.shape != true.shape:
         raise ValueError(f"accuracy: {predicted.shape[0]} predictions but {true.shape[0]} labels")
+    _check_labels("accuracy", scores, y, true)
     return float(np.mean(predicted == true)) if true.size else float("nan")
 
 
@@ -53,7 +101,7 @@ def confusion_matrix(pred: Any, y: Any, num_classes: int) -> np.ndarray:
 
     ``pred`` is predicted labels, or scores (m, classes) whose argmax is taken.
     """
-    predicted, true = predictions(pred), _labels(y)
+    predicted, true = predictions(pred), _labels(y, "confusion_matrix")
     if predicted.shape != true.shape:
         raise ValueError(
             f"confusion_matrix: {predicted.shape[0]} predictions, {true.shape[0]} labels"
@@ -68,7 +116,8 @@ def confusion_matrix(pred: Any, y: Any, num_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """The documents' reading of train and dev error (003 section 4)."""
+    """The documents' reading of train and dev error (Neural Networks course notes,
+    section 4)."""
 
     high_bias: bool
     high_variance: bool

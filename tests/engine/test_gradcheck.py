@@ -121,3 +121,85 @@ def test_an_input_hidden_by_the_overall_difference_is_pointed_out():
 
     report = am.gradcheck(lambda a, b: (a * 1e6).sum() + Slightly.apply(b).sum(), [big, small])
     assert report.passed and "input(s) [1] alone" in str(report)
+
+
+class FailsAt:
+    """fn that computes sum(exp(x)) and raises ``error`` on its ``at``-th call."""
+
+    def __init__(self, at, error):
+        self.calls, self.at, self.error = 0, at, error
+
+    def __call__(self, x):
+        self.calls += 1
+        if self.calls == self.at:
+            raise self.error
+        return x.exp().sum()
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+@pytest.mark.parametrize("at", [2, 3, 6])  # during x + eps, during x - eps, a later entry
+def test_the_input_is_restored_bit_for_bit_when_fn_raises(error, at):
+    values = np.random.default_rng(5).standard_normal((2, 2))
+    x = Tensor(values.copy(), requires_grad=True)
+    with pytest.raises(type(error)):
+        am.gradcheck(FailsAt(at, error), [x])
+    assert x.data.tobytes() == values.tobytes()
+
+
+def test_grad_fields_of_inputs_and_of_the_model_are_untouched():
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    w = Tensor(rng.standard_normal((2, 2)), requires_grad=True)  # a weight fn closes over
+    earlier = np.full((3, 2), 7.0)
+    x.grad = earlier.copy()
+    am.gradcheck(lambda t: (t @ w).tanh().sum(), [x])
+    np.testing.assert_array_equal(x.grad.data if isinstance(x.grad, Tensor) else x.grad, earlier)
+    assert w.grad is None
+
+
+def test_a_model_passed_as_fn_keeps_its_batch_norm_running_statistics():
+    nn = pytest.importorskip("nn")
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4))
+    model.train()
+    x = Tensor(np.random.default_rng(2).standard_normal((5, 3)), requires_grad=True)
+    before = model.state_dict()
+    assert am.gradcheck(model, [x]).passed  # the batch-statistics gradient, in training mode
+    after = model.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_a_0d_input_is_reported_at_index_empty_tuple():
+    x = Tensor(0.7, requires_grad=True)
+    report = am.gradcheck(lambda t: t.exp() * t, [x])
+    assert report.passed and report.worst[0].index == ()
+    expected = np.exp(0.7) * (0.7 + 1)
+    assert report.worst[0].analytic == pytest.approx(expected, rel=1e-12)
+    assert report.worst[0].numerical == pytest.approx(expected, rel=1e-8)
+
+
+def test_empty_inputs_pass_with_nothing_checked_and_say_so():
+    empty = Tensor(np.zeros((0, 3)), requires_grad=True)
+    report = am.gradcheck(lambda t: t.sum() * 2.0, [empty])
+    assert report.passed and report.difference == 0.0 and report.empty == [0]
+    assert "nothing was checked" in str(report)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    mixed = am.gradcheck(lambda e, t: e.sum() + (t * t).sum(), [empty, x])
+    assert mixed.passed and mixed.empty == [0] and "input(s) [0] have no entries" in str(mixed)
+
+
+def test_inputs_fn_does_not_use_are_listed_and_a_cut_graph_fails():
+    x, unused = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    report = am.gradcheck(lambda a, b: (a * a).sum(), [x, unused])
+    assert report.passed and report.unused == [1] and report.per_input[1] == 0.0
+    assert "does not depend on input(s) [1]" in str(report)
+    cut = am.gradcheck(lambda a: (a.detach() * 3.0).sum(), [x], raise_on_failure=False)
+    assert not cut.passed and cut.unused == [0]
+    assert [e.numerical for e in cut.worst] == pytest.approx([3.0, 3.0], rel=1e-8)
+
+
+def test_read_only_inputs_and_bad_eps_raise():
+    view = np.broadcast_to(np.array([1.0, 2.0]), (2, 2))
+    with pytest.raises(ValueError, match="read-only"):
+        am.gradcheck(lambda t: t.sum(), [Tensor(view, requires_grad=True)])
+    with pytest.raises(ValueError, match="eps and tol must be > 0"):
+        am.gradcheck(lambda t: t.sum(), [Tensor([1.0], requires_grad=True)], eps=0.0)
