@@ -328,9 +328,9 @@ def _custom_gradients(node: Node, returned: Any) -> tuple[Any, ...]:
 
     A list works as a tuple. Each gradient is an ndarray, a numpy scalar, a
     Tensor (under create_graph), None, or a Python int or float, which becomes
-    an array of the input's dtype (so it must be the gradient of a 0-d input,
-    or of one broadcast from it); anything else is a TypeError naming the
-    Function, the input and the type.
+    a 0-d array of the input's dtype (so it fits a 0-d input only: for any
+    other the shape check that follows raises); anything else is a TypeError
+    naming the Function, the input and the type.
     """
     if type(returned) is list:
         returned = tuple(returned)

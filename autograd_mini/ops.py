@@ -125,6 +125,8 @@ def reduction_axis(axis: Any, shape: tuple[int, ...], op: str) -> Any:
     """
     if axis is None:
         return None
+    if type(axis) is int and -len(shape) <= axis < len(shape):  # the common case, inline
+        return axis % len(shape)
     if not isinstance(axis, (tuple, list)):
         return normalize_axis(axis, shape, op)
     axes = tuple(normalize_axis(a, shape, op) for a in axis)
@@ -481,6 +483,12 @@ class Clip(Function):
                 "clip: at least one of lo and hi (PyTorch's min and max) must not be None; "
                 "give a bound, or leave the tensor as it is"
             )
+        for bound in (lo, hi):
+            if isinstance(bound, Tensor) and bound._requires_grad:
+                raise TypeError(
+                    "clip: the bounds are constants, so a bound that requires grad would get "
+                    "none; for such a bound use maximum(x, lo) and minimum(x, hi)"
+                )
         lo, hi = _value(lo), _value(hi)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi

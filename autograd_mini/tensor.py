@@ -147,11 +147,14 @@ class Tensor:
     def __getattr__(self, name: str) -> Any:
         # Python calls this only for an attribute found nowhere else: here, .grad of an
         # op's output whose _grad slot was never set (it did not call retain_grad()).
+        # (np.asarray(tensor) probes two missing attributes first: a Python call each, about
+        # 2 us in all; the optimizers' reads of .grad, every step, stay in C.)
         if name == "grad":
             if self.grad_fn is not None:
                 warnings.warn(_non_leaf_grad_message(self.grad_fn.name), UserWarning, stacklevel=2)
             return None
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        message = f"'{type(self).__name__}' object has no attribute '{name}'"
+        raise AttributeError(message, name=name, obj=self)  # (name, obj: "Did you mean ...?")
 
     @property
     def _version(self) -> int:

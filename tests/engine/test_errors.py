@@ -260,3 +260,10 @@ def test_int_float_and_item_of_a_one_element_tensor():
     assert int(Tensor([3.7])) == 3 and float(Tensor(2.5)) == 2.5
     with pytest.raises(ValueError, match=r"^item: .*shape \(0,\)"):
         Tensor([]).item()
+
+
+def test_clip_refuses_a_bound_that_would_silently_get_no_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^clip: the bounds are constants.*maximum\(x, lo\)"):
+        x.clip(Tensor(1.5, requires_grad=True), None)
+    np.testing.assert_array_equal(x.clip(Tensor(1.5), None).data, [1.5, 2.0])  # a constant

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays as hnp_arrays
 
+import autograd_mini as am
 import nn
 from autograd_mini import Tensor
 from autograd_mini.testing import assert_gradients_match
@@ -362,3 +363,29 @@ def test_cross_entropy_of_transposed_logits_has_the_right_gradient(reduction):
     np.testing.assert_allclose(
         columns.grad, ((np.exp(log_softmax(columns.data.T)) - y) * scale).T, rtol=1e-12
     )
+
+
+def test_cross_entropy_over_extra_dimensions_is_twice_differentiable():
+    """d/dz of ||dL/dz||^2 through the recorded backward, against two-sided differences."""
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, size=(2, 2))
+
+    def squared_gradient_norm(values, with_its_gradient):
+        z = Tensor(values.copy(), requires_grad=True)
+        (g,) = am.grad(nn.functional.cross_entropy(z, labels), z, create_graph=True)
+        total = (g * g).sum()
+        return am.grad(total, z)[0].data if with_its_gradient else total.item()
+
+    z0 = rng.normal(size=(2, 3, 2))
+    analytic = squared_gradient_norm(z0, True)
+    numerical = np.zeros_like(z0)
+    for i in np.ndindex(z0.shape):
+        step = np.zeros_like(z0)
+        step[i] = 1e-6
+        numerical[i] = (
+            squared_gradient_norm(z0 + step, False) - squared_gradient_norm(z0 - step, False)
+        ) / 2e-6
+    difference = np.linalg.norm(analytic - numerical) / (
+        np.linalg.norm(analytic) + np.linalg.norm(numerical)
+    )
+    assert difference < 1e-7
