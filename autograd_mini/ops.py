@@ -826,11 +826,11 @@ def _is_basic_index(index: Any) -> bool:
     )
 
 
-def _plain_index(index: Any) -> Any:
+def plain_index(index: Any) -> Any:
     """Tensors used as indices become their arrays: boolean masks if the tensor was made
     from booleans, else integer positions."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
+        return tuple(plain_index(part) for part in index)
     if isinstance(index, Tensor):
         values = index._data
         if getattr(index, "_boolean", False):
@@ -859,7 +859,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        index = _plain_index(index)
+        index = plain_index(index)
         ctx.index = index
         ctx.shape = x.shape
         ctx.basic = _is_basic_index(index)

@@ -60,8 +60,11 @@ class Tensor:
     ``x += y`` (and ``-= *= /= **=``) works in place, bumping the version, when
     nothing is recorded (under ``no_grad()``, or when neither operand requires
     grad): so ``with no_grad(): w -= lr * w.grad`` updates ``w`` as in PyTorch.
-    When the op is recorded it makes a new tensor (as ``x = x + y``), and on a
-    leaf that requires grad it raises, as PyTorch does.
+    When the op is recorded it makes a new tensor (as ``x = x + y``); on a leaf
+    that requires grad it raises, as PyTorch does, and on a view in the graph
+    (``w.T``, ``h[0]``) too, since a new tensor would leave the viewed one
+    unchanged. ``x[index] = v`` follows the same rules, and raises whenever it
+    would be recorded (use ``where`` or ``concatenate`` for that).
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_version_cell", "_name", "_hooks")
@@ -378,13 +381,9 @@ class Tensor:
         """``self <symbol> other``: in place when not recorded, else a new tensor (or an error)."""
         other_requires = isinstance(other, Tensor) and other._requires_grad
         if _grad_state.enabled and (self._requires_grad or other_requires):
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError(
-                    f"{op.name} ({symbol}): a leaf Tensor that requires grad (shape "
-                    f"{self.shape}) is being used in an in-place operation. To update a "
-                    f"parameter, do it inside `with no_grad():` (as in PyTorch) or on .data "
-                    f"(w.data -= lr * w.grad); to compute a new value, write x = x {symbol[:-1]} y"
-                )
+            refusal = self._in_place_refusal(f"{op.name} ({symbol})")
+            if refusal is not None:
+                raise refusal
             return op.apply(self, other)  # recorded: a new tensor, as x = x + y
         try:
             ufunc(self._data, _as_data(other), out=self._data)
@@ -392,6 +391,50 @@ class Tensor:
             raise _in_place_error(op.name, symbol, self.shape, other, error) from None
         self.data = self._data  # an assignment: the version counter moves
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` in place, when not recorded (under ``no_grad()``, or when
+        neither side requires grad); recorded, it raises (build the new values with
+        ``where`` or ``concatenate`` instead)."""
+        value_requires = isinstance(value, Tensor) and value._requires_grad
+        if _grad_state.enabled and (self._requires_grad or value_requires):
+            raise self._in_place_refusal("setitem") or RuntimeError(
+                f"setitem: assigning into a tensor in the graph (shape {self.shape}) is not "
+                "differentiable here; build the new values with where(mask, new, x) or "
+                "concatenate, or assign under no_grad()"
+            )
+        try:
+            self._data[_ops.plain_index(index)] = _as_data(value)
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor shape {self.shape})") from None
+        except ValueError as error:  # (a value that does not broadcast to the selection)
+            raise _ops.ShapeError(f"setitem: {error} (tensor shape {self.shape})") from None
+        except TypeError as error:
+            raise TypeError(f"setitem: {error} (tensor shape {self.shape})") from None
+        self.data = self._data  # an assignment: the version counter moves
+
+    def _in_place_refusal(self, op: str) -> RuntimeError | None:
+        """The error for changing this tensor in place while recording, where a new tensor
+        would silently differ from PyTorch: a leaf that requires grad, or a view of another."""
+        if self.grad_fn is None and self._requires_grad:
+            return RuntimeError(
+                f"{op}: a leaf Tensor that requires grad (shape {self.shape}) is being used in "
+                "an in-place operation. To update a parameter, do it inside `with no_grad():` "
+                "(as in PyTorch) or on .data (w.data -= lr * w.grad); to compute a new value, "
+                "write x = x + y"
+            )
+        node = self.grad_fn
+        if node is not None and self._version_cell is not None and node.function.returns_view:
+            viewed = node._inputs[0]  # a leaf Tensor, or the node that made the input
+            cell = viewed._version_cell if isinstance(viewed, Tensor) else viewed._output_cell
+            if self._version_cell is cell:  # one counter: the output is a view of the input
+                return RuntimeError(
+                    f"{op}: this tensor (shape {self.shape}) is a view made by "
+                    f"'{self.grad_fn.name}', and changing it in place while recording would "
+                    "not change the tensor it views; write y = y + 1 for a new tensor, or "
+                    "change the viewed tensor under no_grad()"
+                )
+        return None
 
     # Comparisons give boolean ndarrays and take no part in gradients.
     def __lt__(self, other: Any) -> np.ndarray:

@@ -158,3 +158,50 @@ def test_a_tensor_made_from_a_tensor_shares_its_data_and_version():
     converted = Tensor(w, dtype=np.float32)  # a copy: its own version
     w.data = np.zeros(2)
     assert converted._version == 0
+
+
+def test_in_place_arithmetic_on_a_view_in_the_graph_raises_instead_of_diverging():
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    hidden = w * 2.0
+    for view in (w.T, w[0], hidden.reshape(3, 2), hidden[:, 1:]):
+        with pytest.raises(RuntimeError, match=r"is a view made by '\w+'.*would not change"):
+            view += 1.0
+    copied = hidden * 1.0  # not a view: a new tensor, as y = y + 1
+    copied += 1.0
+    np.testing.assert_array_equal(copied.data, 3.0)
+    np.testing.assert_array_equal(hidden.data, 2.0)
+
+
+def test_item_assignment_works_in_place_when_not_recorded():
+    w = Tensor(np.zeros((2, 3)), requires_grad=True)
+    loss = (w * w).sum()
+    with am.no_grad():
+        w[0, 1] = 5.0
+        w[Tensor(np.array([False, True]))] = Tensor([7.0, 8.0, 9.0])  # a mask, as in PyTorch
+    np.testing.assert_array_equal(w.data, [[0, 5, 0], [7, 8, 9]])
+    with pytest.raises(RuntimeError, match="mul: input 0"):  # the version moved
+        loss.backward()
+    c = Tensor(np.zeros(4))
+    c[[0, -1]] = 1.0
+    np.testing.assert_array_equal(c.data, [1, 0, 0, 1])
+
+
+def test_item_assignment_that_would_be_recorded_raises():
+    w = Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^setitem: a leaf Tensor that requires grad"):
+        w[0] = 1.0
+    with pytest.raises(
+        RuntimeError, match=r"^setitem: assigning into a tensor in the graph .*where"
+    ):
+        (w * 2)[0] = 1.0
+    with pytest.raises(RuntimeError, match=r"^setitem: assigning into"):
+        Tensor(np.zeros(3))[0] = w[0]
+    np.testing.assert_array_equal(w.data, 0.0)
+
+
+def test_item_assignment_errors_name_the_op_and_shape():
+    c = Tensor(np.zeros(3))
+    with pytest.raises(IndexError, match=r"^setitem: index 5 is out of bounds.*\(3,\)"):
+        c[5] = 1.0
+    with pytest.raises(ValueError, match=r"^setitem: could not broadcast .*\(3,\)"):
+        c[:2] = np.ones(3)
