@@ -9,6 +9,7 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .function import Function, Node, ShapeError
 from .functions import (
     abs,
+    cat,
     clip,
     concatenate,
     exp,
@@ -44,6 +45,7 @@ __all__ = [
     "Tensor",
     "abs",
     "as_tensor",
+    "cat",
     "clip",
     "concatenate",
     "draw_graph",

@@ -47,6 +47,17 @@ def as_float_array(data: Any, dtype: Any = None, op: str = "Tensor") -> np.ndarr
     A floating ndarray of the requested (or its own) dtype is returned as is,
     without a copy; everything else is converted.
     """
+    return float_array_and_kind(data, dtype, op)[0]
+
+
+def float_array_and_kind(
+    data: Any, dtype: Any = None, op: str = "Tensor"
+) -> tuple[np.ndarray, str]:
+    """``as_float_array(data)``, and the numpy kind of the data it came from ("b" for booleans).
+
+    A Tensor remembers that its data came from booleans, so that used as an
+    index it is a mask (``x[Tensor(x.data > 0)]``), as a bool tensor is in PyTorch.
+    """
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
@@ -66,9 +77,9 @@ def as_float_array(data: Any, dtype: Any = None, op: str = "Tensor") -> np.ndarr
     if kind == "f":
         if dtype is None:
             dtype = _default_dtype if from_python else array.dtype
-        return array if array.dtype == dtype else array.astype(dtype)
+        return (array if array.dtype == dtype else array.astype(dtype)), kind
     if kind in "biu":
-        return array.astype(dtype if dtype is not None else _default_dtype)
+        return array.astype(dtype if dtype is not None else _default_dtype), kind
     if kind == "c":
         raise _reject("complex", array.dtype, op)
     if kind == "O":

@@ -43,8 +43,16 @@ from .grad_mode import _state as _grad_state
 from .tensor import Tensor
 
 
-class ShapeError(ValueError):
-    """Bad shapes given to an op; the message names the op and the shapes."""
+class ShapeError(ValueError, RuntimeError):
+    """Bad shapes given to an op; the message names the op and the shapes.
+
+    A ValueError, as numpy raises for such shapes, and a RuntimeError, as
+    PyTorch does, so that either ``except`` clause catches it.
+    """
+
+
+class ArgumentError(ValueError, RuntimeError):
+    """A bad option given to an op (``clip(None, None)``); ValueError and RuntimeError alike."""
 
 
 class Node:
@@ -290,10 +298,8 @@ class Function:
             ctx = ForwardContext(len(args))
         try:
             out = cls.forward(ctx, *arrays, **options)
-        except ShapeError:
-            raise
         except (ValueError, IndexError, TypeError) as error:
-            raise type(error)(describe_failure(cls.name, arrays, error)) from None
+            raise _named_error(cls, arrays, error) from None
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_output(cls, out)
         if not record:
@@ -324,9 +330,65 @@ def _is_view_of(out: np.ndarray, array: np.ndarray) -> bool:
     )
 
 
+def _named_error(function: type[Function], arrays: list[Any], error: Exception) -> Exception:
+    """The error a forward raised, as the same kind of error naming the op and the shapes.
+
+    Errors the op raised itself already say so, and pass unchanged. numpy's
+    errors have their own constructors (``x + "a"`` raises one that takes a
+    ufunc and dtypes), so the new error is of the builtin kind numpy's error is:
+    an axis out of range stays numpy's AxisError (a ValueError and an
+    IndexError), and in the library's own ops any other ValueError is about
+    shapes (broadcasting, reshape, joining), so it becomes a ShapeError.
+    """
+    name = function.name
+    if isinstance(error, ShapeError) or str(error).startswith(f"{name}:"):
+        return error
+    message = describe_failure(name, arrays, error)
+    if isinstance(error, np.exceptions.AxisError):
+        return np.exceptions.AxisError(message)
+    if isinstance(error, IndexError):
+        return IndexError(message)
+    if isinstance(error, ValueError):
+        return (
+            ShapeError(message)
+            if function.__module__ in _LIBRARY_OP_MODULES
+            else ValueError(message)
+        )
+    return TypeError(message)
+
+
 def describe_failure(name: str, arrays: list[Any], error: Exception) -> str:
-    shapes = ", ".join(str(np.shape(a)) for a in arrays if not np.isscalar(a))
-    return f"{name}: {error} (input shapes: {shapes})"
+    """``name: <what went wrong> (input shapes: ...)``, said plainly for the common failures."""
+    shapes = [np.shape(a) for a in arrays if not np.isscalar(a) and a is not None]
+    text = str(error)
+    if "could not be broadcast" in text and len(shapes) == 2:
+        return (
+            f"{name}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast together: "
+            "aligned from the right, each pair of dimensions must be equal or one of them 1 "
+            "(reshape an operand, e.g. x.reshape(-1, 1), or transpose it)"
+        )
+    if isinstance(error, TypeError) and (strange := _unsupported_operand(arrays)) is not None:
+        position, value = strange
+        kind = type(value).__name__
+        if isinstance(value, np.ndarray):
+            kind = f"an array of dtype {value.dtype}"
+        return (
+            f"{name}: unsupported operand {position} of type {kind}; "
+            "ops take Tensors, ndarrays of numbers and Python numbers"
+        )
+    listed = ", ".join(str(shape) for shape in shapes)
+    return f"{name}: {text} (input shapes: {listed})"
+
+
+def _unsupported_operand(arrays: list[Any]) -> tuple[int, Any] | None:
+    """The first positional operand that is neither a number nor a numeric array."""
+    for position, value in enumerate(arrays):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                return position, value
+        elif value is not None and not isinstance(value, (int, float, np.number, np.bool_)):
+            return position, value
+    return None
 
 
 def _as_output(function: type[Function], out: Any) -> np.ndarray:

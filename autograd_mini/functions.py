@@ -1,6 +1,7 @@
 """Module-level forms of the ops: ``autograd_mini.exp(x)``, ``concatenate``, ``where``, ...
 
-Each accepts Tensors or anything ``Tensor(...)`` accepts.
+Each accepts Tensors or anything ``Tensor(...)`` accepts, and PyTorch's
+``dim=`` wherever it takes ``axis=``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def abs(x: Any) -> Tensor:
     return as_tensor(x).abs()
 
 
-def clip(x: Any, lo: float | None, hi: float | None) -> Tensor:
-    return as_tensor(x).clip(lo, hi)
+def clip(x: Any, lo: Any = None, hi: Any = None, *, min: Any = None, max: Any = None) -> Tensor:
+    return as_tensor(x).clip(lo, hi, min=min, max=max)
 
 
 def tanh(x: Any) -> Tensor:
@@ -50,12 +51,12 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
     return as_tensor(x).leaky_relu(slope)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return as_tensor(x).softmax(axis)
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return as_tensor(x).softmax(axis, dim=dim)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return as_tensor(x).log_softmax(axis)
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return as_tensor(x).log_softmax(axis, dim=dim)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -82,22 +83,39 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return ops.Where.apply(a, b, condition=condition)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    if len(tensors) == 0:
-        raise ValueError("concatenate: needs at least one tensor")
-    return ops.Concatenate.apply(*_with_one_tensor(tensors), axis=axis)
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (PyTorch's ``cat``)."""
+    if dim is not None:
+        axis = _one_axis("concatenate", axis, dim)
+    return ops.Concatenate.apply(*_parts("concatenate", tensors), axis=axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors of equal shape along a new axis."""
-    if len(tensors) == 0:
-        raise ValueError("stack: needs at least one tensor")
-    return ops.Stack.apply(*_with_one_tensor(tensors), axis=axis)
+    if dim is not None:
+        axis = _one_axis("stack", axis, dim)
+    return ops.Stack.apply(*_parts("stack", tensors), axis=axis)
 
 
-def _with_one_tensor(values: Sequence[Any]) -> list[Any]:
-    values = list(values)
+cat = concatenate  # PyTorch's name
+
+
+def _one_axis(op: str, axis: int, dim: int) -> int:
+    if axis != 0:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
+    return dim
+
+
+def _parts(op: str, tensors: Any) -> list[Any]:
+    """The tensors to join, as a list whose first tensor-like entry is a Tensor."""
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op}: expects a list or tuple of tensors, got a single {type(tensors).__name__} "
+            f"of shape {tensors.shape}; write {op}([a, b, ...])"
+        )
+    values = list(tensors)
+    if not values:
+        raise ValueError(f"{op}: needs at least one tensor")
     if not any(isinstance(v, Tensor) for v in values):
         values[0] = as_tensor(values[0])
     return values

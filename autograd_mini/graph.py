@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor as tensor_module
-from .function import Node, RetainGrad, freed_message
+from .function import Node, RetainGrad, ShapeError, freed_message
 from .grad_mode import _state as _grad_state
 from .reductions import sum_rows
 from .tensor import Tensor
@@ -155,8 +155,8 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
 _ONE = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
 
 
-def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> RuntimeError:
-    return RuntimeError(
+def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> ShapeError:
+    return ShapeError(
         f"{caller}: gradient has shape {shape} but the output has shape {output.shape}; "
         "the gradient must have the output's shape"
     )
@@ -208,10 +208,13 @@ def _walk(
                 input_grads = _recorded_backward(node, grad)
             else:
                 function = node.function
-                if not function.new_arrays_only:  # a custom op: it gets ndarrays, as documented
+                if function.new_arrays_only:
+                    input_grads = function.backward(node, grad)
+                else:  # a custom op: it gets ndarrays, as documented, and its results are checked
                     owned = False
-                    grad = _as_ndarray(grad)
-                input_grads = function.backward(node, grad)
+                    input_grads = _custom_gradients(
+                        node, function.backward(node, _as_ndarray(grad))
+                    )
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             needs = node.needs_input_grad
@@ -258,7 +261,7 @@ def _store_owned(leaf_grads: dict[Tensor, Gradient]) -> None:
     """
     taken: set[int] = set()
     for leaf, grad in leaf_grads.items():
-        if leaf.grad is None and type(grad) is np.ndarray and grad.dtype == leaf._data.dtype:
+        if leaf._grad is None and type(grad) is np.ndarray and grad.dtype == leaf._data.dtype:
             memory = grad if grad.base is None else grad.base
             if (
                 id(memory) not in taken
@@ -266,7 +269,7 @@ def _store_owned(leaf_grads: dict[Tensor, Gradient]) -> None:
                 and memory.base is None
                 and (memory is grad or _is_all_of(grad, memory))
             ):
-                leaf.grad = grad
+                leaf._grad = grad
                 taken.add(id(memory))
                 continue
         _accumulate(leaf, grad)
@@ -303,8 +306,11 @@ def _recorded_backward(node: Node, grad: Tensor) -> Any:
     """Run ``node``'s backward on Tensors, so that the backward pass is itself recorded."""
     plain_saved = node.saved
     node.saved = node.saved_tensors()
+    function = node.function
     try:
-        return node.function.backward(node, grad)
+        if function.new_arrays_only:
+            return function.backward(node, grad)
+        return _custom_gradients(node, function.backward(node, grad))
     except TypeError as error:
         if "ufunc" not in str(error):
             raise
@@ -315,6 +321,35 @@ def _recorded_backward(node: Node, grad: Tensor) -> Any:
         ) from error
     finally:
         node.saved = plain_saved
+
+
+def _custom_gradients(node: Node, returned: Any) -> tuple[Any, ...]:
+    """What a custom Function's backward returned, as a tuple of one gradient per input.
+
+    A list works as a tuple. Each gradient is an ndarray, a numpy scalar, a
+    Tensor (under create_graph), None, or a Python int or float, which becomes
+    a 0-d array of the input's dtype (so it fits a 0-d input only: for any
+    other the shape check that follows raises); anything else is a TypeError
+    naming the Function, the input and the type.
+    """
+    if type(returned) is list:
+        returned = tuple(returned)
+    elif type(returned) is not tuple:
+        returned = (returned,)
+    if len(returned) != len(node.needs_input_grad):
+        raise RuntimeError(_arity_message(node, len(returned)))
+    checked = []
+    for position, (value, array) in enumerate(zip(returned, node._arrays)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = np.asarray(value, dtype=getattr(array, "dtype", np.float64))
+        elif value is not None and not isinstance(value, (np.ndarray, np.generic, Tensor)):
+            raise TypeError(
+                f"{node.name}.backward returned a {type(value).__name__} as the gradient of "
+                f"input {position}; return an ndarray of the input's shape "
+                f"{np.shape(array)} (or None where the input has no gradient)"
+            )
+        checked.append(value)
+    return tuple(checked)
 
 
 def _arity_message(node: Node, count: int) -> str:
@@ -357,7 +392,7 @@ def _apply_hooks(hooks: list, grad: Gradient) -> Gradient:
             if not isinstance(replaced, (np.ndarray, Tensor)):
                 replaced = np.asarray(replaced, dtype=grad.dtype)
             if replaced.shape != grad.shape:
-                raise RuntimeError(
+                raise ShapeError(
                     f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
                     f"shape {replaced.shape} for a tensor of shape {grad.shape}"
                 )
@@ -369,11 +404,11 @@ def _accumulate(tensor: Tensor, grad: Gradient) -> None:
     """``tensor.grad += grad`` as an ndarray of the tensor's dtype (a fresh copy first)."""
     if isinstance(grad, Tensor):
         grad = grad._data
-    if tensor.grad is None:
+    if tensor._grad is None:
         # np.array copies, and makes an ndarray of the numpy scalars that 0-d arithmetic gives
-        tensor.grad = np.array(grad, dtype=tensor._data.dtype)
+        tensor._grad = np.array(grad, dtype=tensor._data.dtype)
     else:
-        tensor.grad += grad
+        tensor._grad += grad
 
 
 def _sum_to_input_shape(grad: Gradient, shape: tuple[int, ...], node: Node) -> Gradient:
@@ -381,7 +416,7 @@ def _sum_to_input_shape(grad: Gradient, shape: tuple[int, ...], node: Node) -> G
     try:
         return sum_to_shape(grad, shape)
     except ValueError:
-        raise RuntimeError(
+        raise ShapeError(
             f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
             f"of shape {shape}; it must have the input's shape (or broadcast to it)"
         ) from None

@@ -19,11 +19,12 @@ without copying them (``Function.new_arrays_only``); nn's fused ops keep it too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .function import Function, ShapeError
+from .function import ArgumentError, Function, ShapeError
 from .graph import sum_to_shape
 from .reductions import max_along, sum_along
 from .tensor import Tensor
@@ -89,9 +90,93 @@ def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
-    """How many elements each reduced value summarises."""
-    kept = _reduced_shape(shape, axis)
-    return int(np.prod(shape)) // max(int(np.prod(kept)), 1) if shape else 1
+    """How many elements each reduced value summarises (0 along an empty axis)."""
+    if axis is None:
+        return math.prod(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return math.prod(shape[a] for a in axes)
+
+
+# --------------------------------------------------------------------------
+# Axes: checked once, with errors that name the op and the shape, and made
+# non-negative, so that the ops below never see a negative axis.
+
+
+def normalize_axis(axis: Any, shape: tuple[int, ...], op: str) -> int:
+    """``axis`` as an index into ``shape`` (negative axes count from the end)."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        hint = ""
+        if op in ("max", "min") and hasattr(axis, "shape"):
+            hint = f"; for the elementwise {op}imum of two tensors use autograd_mini.{op}imum(a, b)"
+        raise TypeError(f"{op}: an axis must be an integer, got {type(axis).__name__}{hint}")
+    ndim = len(shape)
+    if not -ndim <= axis < ndim:
+        valid = f"valid axes: -{ndim} to {ndim - 1}" if ndim else "a 0-d tensor has no axes"
+        raise np.exceptions.AxisError(
+            f"{op}: axis {axis} is out of bounds for a tensor of shape {shape} ({valid})"
+        )
+    return int(axis) % ndim
+
+
+def reduction_axis(axis: Any, shape: tuple[int, ...], op: str) -> Any:
+    """A reduction's ``axis``: None (all axes), a non-negative int, or a tuple of distinct ones.
+
+    A list is read as a tuple; ``()`` reduces over no axis, as in numpy.
+    """
+    if axis is None:
+        return None
+    if type(axis) is int and -len(shape) <= axis < len(shape):  # the common case, inline
+        return axis % len(shape)
+    if not isinstance(axis, (tuple, list)):
+        return normalize_axis(axis, shape, op)
+    axes = tuple(normalize_axis(a, shape, op) for a in axis)
+    _check_distinct(axes, axis, shape, op)
+    return axes
+
+
+def _check_distinct(axes: tuple[int, ...], given: Any, shape: tuple[int, ...], op: str) -> None:
+    if len(set(axes)) != len(axes):
+        raise ShapeError(
+            f"{op}: axes {tuple(given)} repeat an axis of the tensor of shape {shape}; "
+            "give each axis once"
+        )
+
+
+def permutation(axes: Any, shape: tuple[int, ...], op: str) -> tuple[int, ...] | None:
+    """``axes`` as a permutation of the axes of ``shape`` (None: reverse them all)."""
+    if axes is None:
+        return None
+    normalized = tuple(normalize_axis(a, shape, op) for a in axes)
+    if len(normalized) != len(shape):
+        raise ShapeError(
+            f"{op}: axes {tuple(axes)} do not match a tensor of shape {shape}: give each of "
+            f"its {len(shape)} axes once (a permutation), or exactly two axes to transpose "
+            "to swap them"
+        )
+    _check_distinct(normalized, axes, shape, op)
+    return normalized
+
+
+def swapped_axes(shape: tuple[int, ...], axis1: Any, axis2: Any, op: str) -> tuple[int, ...]:
+    """The permutation that swaps ``axis1`` and ``axis2`` of ``shape``."""
+    first, second = normalize_axis(axis1, shape, op), normalize_axis(axis2, shape, op)
+    axes = list(range(len(shape)))
+    axes[first], axes[second] = second, first
+    return tuple(axes)
+
+
+def flattened_shape(shape: tuple[int, ...], start_dim: Any, end_dim: Any) -> tuple[int, ...]:
+    """``shape`` with the axes ``start_dim`` to ``end_dim`` merged into one (PyTorch's flatten)."""
+    if not shape:
+        return (1,)  # a 0-d tensor flattens to one element, as in PyTorch
+    start = normalize_axis(start_dim, shape, "flatten")
+    end = normalize_axis(end_dim, shape, "flatten")
+    if start > end:
+        raise ValueError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
+            f"shape {shape}"
+        )
+    return shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :]
 
 
 # --------------------------------------------------------------------------
@@ -386,20 +471,40 @@ class Abs(Function):
 
 
 class Clip(Function):
-    """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds included)."""
+    """clip(x, lo, hi): the gradient passes where lo <= x <= hi, bounds included (PyTorch;
+    so nowhere when lo > hi, where the output is the constant hi)."""
 
     name = "clip"
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        y = np.clip(x, lo, hi)
-        ctx.save_for_backward(x, y)
-        return y
+        if lo is None and hi is None:
+            raise ArgumentError(
+                "clip: at least one of lo and hi (PyTorch's min and max) must not be None; "
+                "give a bound, or leave the tensor as it is"
+            )
+        for bound in (lo, hi):
+            if isinstance(bound, Tensor) and bound._requires_grad:
+                raise TypeError(
+                    "clip: the bounds are constants, so a bound that requires grad would get "
+                    "none; for such a bound use maximum(x, lo) and minimum(x, hi)"
+                )
+        lo, hi = _value(lo), _value(hi)
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved
-        return grad * (_value(x) == _value(y))
+        (x,) = ctx.saved
+        x, lo, hi = _value(x), ctx.lo, ctx.hi
+        if lo is None:
+            inside = x <= hi
+        elif hi is None:
+            inside = x >= lo
+        else:
+            inside = (x >= lo) & (x <= hi)
+        return grad * inside
 
 
 class Tanh(Function):
@@ -491,6 +596,14 @@ class LeakyRelu(Function):
         return grad * np.where(_value(x) > 0, 1.0, ctx.slope).astype(grad.dtype, copy=False)
 
 
+def _empty_softmax(ctx, x, axis, op):
+    """(Log) softmax of a zero-size array: an empty array of its shape, as in PyTorch."""
+    ctx.axis = normalize_axis(axis, x.shape, op)
+    y = np.empty_like(x)
+    ctx.save_for_backward(y)
+    return y
+
+
 class Softmax(Function):
     """y = e^(x - max) / sum e^(x - max); dL/dx = y (g - sum(g y))."""
 
@@ -498,6 +611,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
+        if x.size == 0:  # an axis of size 0 has no maximum: nothing to compute
+            return _empty_softmax(ctx, x, axis, "softmax")
         _, exp, total = shifted_exponentials(x, axis)
         y = exp / total
         ctx.save_for_backward(y)
@@ -517,6 +632,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
+        if x.size == 0:
+            return _empty_softmax(ctx, x, axis, "log_softmax")
         y = log_softmax_array(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
@@ -564,23 +681,22 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        count = _reduced_count(ctx.shape, ctx.axis)
+        # (no values reduced: the input is empty, and so is its gradient)
+        count = max(_reduced_count(ctx.shape, ctx.axis), 1)
         return _broadcast_to(_with_kept_dims(grad, ctx) / count, ctx.shape)
 
 
 class Var(Function):
-    """Variance with ``ddof``; dL/dx = g * 2 (x - mean) / (n - ddof)."""
+    """Variance with ``ddof``; dL/dx = g * 2 (x - mean) / (n - ddof).
+
+    As numpy does, n - ddof <= 0 divides by 0 (inf, or nan for 0 / 0, with its
+    RuntimeWarning), and so does the gradient's formula: inf, or nan where x = mean.
+    """
 
     name = "var"
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, ddof):
-        count = _reduced_count(x.shape, axis)
-        if ddof >= count:
-            raise ShapeError(
-                f"var: ddof={ddof}, but each variance is over {count} values (input shape "
-                f"{x.shape}, axis {axis}); ddof must be smaller than that"
-            )
         ctx.save_for_backward(x)
         ctx.shape, ctx.axis, ctx.keepdims, ctx.ddof = x.shape, axis, keepdims, ddof
         return x.var(axis=axis, keepdims=keepdims, ddof=ddof)
@@ -588,11 +704,25 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        scale = 2.0 / (_reduced_count(ctx.shape, ctx.axis) - ctx.ddof)
-        return _with_kept_dims(grad, ctx) * (x - x.mean(axis=ctx.axis, keepdims=True)) * scale
+        if x.size == 0:  # no values: the gradient is as empty as the input
+            return _broadcast_to(_with_kept_dims(grad, ctx) * 0.0, ctx.shape)
+        divisor = _reduced_count(ctx.shape, ctx.axis) - ctx.ddof
+        centered = x - x.mean(axis=ctx.axis, keepdims=True)
+        if divisor > 0:
+            return _with_kept_dims(grad, ctx) * centered * (2.0 / divisor)
+        # numpy's max(n - ddof, 0) = 0: 2 (x - mean) / 0 is +-inf, and nan where x = mean;
+        # forward has warned already
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _with_kept_dims(grad, ctx) * (centered / np.zeros((), dtype=x.dtype)) * 2.0
 
 
-def _extremum_forward(ctx, reduce, x, axis, keepdims):
+def _extremum_forward(ctx, name, reduce, x, axis, keepdims):
+    if x.size == 0 and _reduced_count(x.shape, axis) == 0:
+        raise ShapeError(
+            f"{name}: the {name}imum over no values is undefined: the tensor of shape "
+            f"{x.shape} is empty along {'its axes' if axis is None else f'axis {axis}'} "
+            "(numpy and PyTorch raise too); reduce over a non-empty axis, or check the size first"
+        )
     extremum = reduce(x, axis=axis, keepdims=True)
     ctx.save_for_backward(x)
     ctx.extremum = extremum
@@ -602,12 +732,17 @@ def _extremum_forward(ctx, reduce, x, axis, keepdims):
 
 
 def _extremum_backward(ctx, grad):
-    """Tied extrema share the gradient evenly (PyTorch)."""
+    """Tied extrema share the gradient evenly (PyTorch); so do the NaNs of a NaN result."""
     (x,) = ctx.saved
     if not ctx.keepdims:
         grad = grad.reshape(ctx.extremum.shape)
-    chosen = _value(x) == ctx.extremum
-    return grad * (chosen / chosen.sum(axis=ctx.axis, keepdims=True))
+    x = _value(x)
+    chosen = x == ctx.extremum
+    counts = chosen.sum(axis=ctx.axis, keepdims=True)
+    if not np.logical_and.reduce(counts, axis=None):  # a NaN maximum equals nothing:
+        chosen |= np.isnan(x)  # the NaNs are its arguments (only NaN slices hold NaN)
+        counts = chosen.sum(axis=ctx.axis, keepdims=True)
+    return grad * (chosen / counts)
 
 
 class Max(Function):
@@ -615,7 +750,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        return _extremum_forward(ctx, np.max, x, axis, keepdims)
+        return _extremum_forward(ctx, "max", np.max, x, axis, keepdims)
 
     backward = staticmethod(_extremum_backward)
 
@@ -625,7 +760,7 @@ class Min(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        return _extremum_forward(ctx, np.min, x, axis, keepdims)
+        return _extremum_forward(ctx, "min", np.min, x, axis, keepdims)
 
     backward = staticmethod(_extremum_backward)
 
@@ -654,7 +789,11 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
-        ctx.inverse = None if axes is None else tuple(np.argsort(axes))
+        if axes is None:  # all axes reversed (.T)
+            ctx.inverse = None
+            return x.transpose()
+        axes = permutation(axes, x.shape, "transpose")  # non-negative, so argsort inverts it
+        ctx.inverse = tuple(np.argsort(axes))
         return x.transpose(axes)
 
     @staticmethod
@@ -687,16 +826,26 @@ def _is_basic_index(index: Any) -> bool:
     )
 
 
-def _plain_index(index: Any) -> Any:
-    """Tensors used as indices become their arrays."""
+def plain_index(index: Any) -> Any:
+    """Tensors used as indices become their arrays: boolean masks if the tensor was made
+    from booleans, else integer positions."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
+        return tuple(plain_index(part) for part in index)
     if isinstance(index, Tensor):
         values = index._data
+        if getattr(index, "_boolean", False):
+            mask = values != 0
+            if not np.all(mask == values):
+                raise IndexError(
+                    "getitem: this Tensor was made from booleans, so it indexes as a mask, "
+                    "but it now holds values other than 0 and 1; make the mask again"
+                )
+            return mask
         if not np.all(values == np.round(values)):
             raise IndexError(
-                "getitem: a Tensor used as an index must hold whole numbers; for a mask use "
-                "a boolean ndarray (e.g. x.data > 0), since tensors hold floats"
+                "getitem: a Tensor used as an index must hold whole numbers (positions); "
+                "for a mask use a boolean ndarray (x.data > 0, or x > 0) or a Tensor made "
+                "from one (Tensor(x.data > 0))"
             )
         return values.astype(np.intp)
     return index
@@ -710,7 +859,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        index = _plain_index(index)
+        index = plain_index(index)
         ctx.index = index
         ctx.shape = x.shape
         ctx.basic = _is_basic_index(index)

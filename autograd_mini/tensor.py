@@ -6,12 +6,15 @@ from ``ops.py``, where the op's forward sits beside its backward.
 
 from __future__ import annotations
 
+import operator
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from .dtypes import as_float_array
+from .dtypes import float_array_and_kind
+from .grad_mode import _state as _grad_state
 
 Axis = int | tuple[int, ...] | None
 
@@ -46,10 +49,29 @@ class Tensor:
     tensor's version, so a backward through an op that saved the old values
     raises instead of returning a wrong gradient. Writing into the array
     itself (``x.data[...] = 0``) is not tracked, as in PyTorch.
+
+    Tensors hold floats, but a tensor made from booleans (``Tensor(x.data > 0)``,
+    ``Tensor([True, False])``) remembers it: used as an index it is a mask, as
+    a bool tensor is in PyTorch, never the positions 0 and 1. Arithmetic on it
+    gives ordinary float tensors (so ``x[mask * 1]`` indexes by position, as
+    PyTorch's ``x[mask.long()]`` does). Comparisons return boolean ndarrays,
+    which index as masks too.
+
+    ``x += y`` (and ``-= *= /= **=``) works in place, bumping the version, when
+    nothing is recorded (under ``no_grad()``, or when neither operand requires
+    grad): so ``with no_grad(): w -= lr * w.grad`` updates ``w`` as in PyTorch.
+    When the op is recorded it makes a new tensor (as ``x = x + y``); on a leaf
+    that requires grad it raises, as PyTorch does, and on a view in the graph
+    (``w.T``, ``h[0]``) too, since a new tensor would leave the viewed one
+    unchanged. ``x[index] = v`` follows the same rules, and raises whenever it
+    would be recorded (use ``where`` or ``concatenate`` for that).
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version_cell", "_name", "_hooks")
-    __slots__ += ("__weakref__",)
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_version_cell", "_name", "_hooks")
+    __slots__ += ("_boolean", "__weakref__")
+    # _grad is never set on an op's output (a non-leaf) unless retain_grad() is called:
+    # reading .grad there falls through to __getattr__, which warns as PyTorch does.
+    # _boolean is set only by __init__ (op outputs are never masks): read it with getattr.
 
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None
@@ -63,13 +85,17 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        if isinstance(data, Tensor):
-            data = data._data
-        self._data = as_float_array(data, dtype)
-        self.grad: np.ndarray | None = None
+        source = data if isinstance(data, Tensor) else None
+        if source is not None:
+            data = source._data
+        self._data, kind = float_array_and_kind(data, dtype)
+        self._boolean = kind == "b" or (source is not None and getattr(source, "_boolean", False))
+        self._grad: np.ndarray | None = None
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._version_cell: list[int] | None = None  # shared with views; made on first change
+        if source is not None and self._data is data:  # the same array: one version counter
+            self._version_cell = source.shared_version_cell()
         self._name = name
         self._hooks: list | None = None
 
@@ -78,7 +104,8 @@ class Tensor:
         """Wrap an op's output without the checks of ``__init__`` (hot path)."""
         tensor = object.__new__(cls)
         tensor._data = data
-        tensor.grad = None
+        if node is None:  # a leaf; an op's output keeps _grad unset (see __slots__)
+            tensor._grad = None
         tensor._requires_grad = node is not None
         tensor.grad_fn = node
         tensor._version_cell = None
@@ -97,12 +124,40 @@ class Tensor:
         if value is not self._data:  # (x.data -= g assigns the same, updated, array)
             if isinstance(value, Tensor):
                 value = value._data
-            self._data = as_float_array(value, op="Tensor.data")
+            self._data, kind = float_array_and_kind(value, op="Tensor.data")
+            self._boolean = kind == "b"
         data_clock[0] += 1
         cell = self._version_cell
         if cell is None:
             cell = self.shared_version_cell()
         cell[0] = data_clock[0]
+
+    def _set_grad(self, value: Any) -> None:
+        self._grad = None if value is None else _checked_grad(self, value)
+
+    grad = property(
+        operator.attrgetter("_grad"),  # read in C: the optimizers read it every step
+        _set_grad,
+        doc="""dL/d(this tensor) after backward (an ndarray of its shape and dtype), or None.
+
+        Assigning it takes an ndarray (or a Tensor, whose array is stored) of the
+        tensor's shape and dtype, or None; anything else raises RuntimeError, as
+        in PyTorch. Reading it on a non-leaf tensor that did not call
+        ``retain_grad()`` gives None with a UserWarning, as in PyTorch.""",
+    )
+    del _set_grad
+
+    def __getattr__(self, name: str) -> Any:
+        # Python calls this only for an attribute found nowhere else: here, .grad of an
+        # op's output whose _grad slot was never set (it did not call retain_grad()).
+        # (np.asarray(tensor) probes two missing attributes first: a Python call each, about
+        # 2 us in all; the optimizers' reads of .grad, every step, stay in C.)
+        if name == "grad":
+            if self.grad_fn is not None:
+                warnings.warn(_non_leaf_grad_message(self.grad_fn.name), UserWarning, stacklevel=2)
+            return None
+        message = f"'{type(self).__name__}' object has no attribute '{name}'"
+        raise AttributeError(message, name=name, obj=self)  # (name, obj: "Did you mean ...?")
 
     @property
     def _version(self) -> int:
@@ -172,7 +227,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        """The transpose (all axes reversed, as numpy's ``.T``)."""
+        """The transpose: all axes reversed, as numpy's ``.T`` (0-d and 1-D tensors unchanged)."""
         return _ops.Transpose.apply(self, axes=None)
 
     # ------------------------------------------------------------- graph methods
@@ -197,6 +252,10 @@ class Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         if self.grad_fn is None:
             return  # leaves keep their gradient anyway
+        try:
+            self._grad  # noqa: B018 (set already: retain_grad() was called before)
+        except AttributeError:
+            self._grad = None  # from now on .grad reads None, without a warning, until backward
         self.grad_fn.retain_output(self)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
@@ -223,6 +282,7 @@ class Tensor:
         """A new leaf sharing this tensor's data (and version counter), outside the graph."""
         detached = Tensor._from_op(self._data, None)
         detached._version_cell = self.shared_version_cell()
+        detached._boolean = getattr(self, "_boolean", False)
         return detached
 
     def numpy(self) -> np.ndarray:
@@ -240,7 +300,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to None (the next backward starts the sum afresh)."""
-        self.grad = None
+        self._grad = None
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -301,6 +361,81 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.GetItem.apply(self, index=index)
 
+    # In-place arithmetic: see the class docstring
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.add, _ops.Add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.subtract, _ops.Sub, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.multiply, _ops.Mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.divide, _ops.Div, "/=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.power, _ops.Pow, "**=")
+
+    def _in_place(self, other: Any, ufunc: np.ufunc, op: Any, symbol: str) -> Tensor:
+        """``self <symbol> other``: in place when not recorded, else a new tensor (or an error)."""
+        other_requires = isinstance(other, Tensor) and other._requires_grad
+        if _grad_state.enabled and (self._requires_grad or other_requires):
+            refusal = self._in_place_refusal(f"{op.name} ({symbol})")
+            if refusal is not None:
+                raise refusal
+            return op.apply(self, other)  # recorded: a new tensor, as x = x + y
+        try:
+            ufunc(self._data, _as_data(other), out=self._data)
+        except (ValueError, TypeError) as error:
+            raise _in_place_error(op.name, symbol, self.shape, other, error) from None
+        self.data = self._data  # an assignment: the version counter moves
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` in place, when not recorded (under ``no_grad()``, or when
+        neither side requires grad); recorded, it raises (build the new values with
+        ``where`` or ``concatenate`` instead)."""
+        value_requires = isinstance(value, Tensor) and value._requires_grad
+        if _grad_state.enabled and (self._requires_grad or value_requires):
+            raise self._in_place_refusal("setitem") or RuntimeError(
+                f"setitem: assigning into a tensor in the graph (shape {self.shape}) is not "
+                "differentiable here; build the new values with where(mask, new, x) or "
+                "concatenate, or assign under no_grad()"
+            )
+        try:
+            self._data[_ops.plain_index(index)] = _as_data(value)
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor shape {self.shape})") from None
+        except ValueError as error:  # (a value that does not broadcast to the selection)
+            raise _ops.ShapeError(f"setitem: {error} (tensor shape {self.shape})") from None
+        except TypeError as error:
+            raise TypeError(f"setitem: {error} (tensor shape {self.shape})") from None
+        self.data = self._data  # an assignment: the version counter moves
+
+    def _in_place_refusal(self, op: str) -> RuntimeError | None:
+        """The error for changing this tensor in place while recording, where a new tensor
+        would silently differ from PyTorch: a leaf that requires grad, or a view of another."""
+        if self.grad_fn is None and self._requires_grad:
+            return RuntimeError(
+                f"{op}: a leaf Tensor that requires grad (shape {self.shape}) is being used in "
+                "an in-place operation. To update a parameter, do it inside `with no_grad():` "
+                "(as in PyTorch) or on .data (w.data -= lr * w.grad); to compute a new value, "
+                "write x = x + y"
+            )
+        node = self.grad_fn
+        if node is not None and self._version_cell is not None and node.function.returns_view:
+            viewed = node._inputs[0]  # a leaf Tensor, or the node that made the input
+            cell = viewed._version_cell if isinstance(viewed, Tensor) else viewed._output_cell
+            if self._version_cell is cell:  # one counter: the output is a view of the input
+                return RuntimeError(
+                    f"{op}: this tensor (shape {self.shape}) is a view made by "
+                    f"'{self.grad_fn.name}', and changing it in place while recording would "
+                    "not change the tensor it views; write y = y + 1 for a new tensor, or "
+                    "change the viewed tensor under no_grad()"
+                )
+        return None
+
     # Comparisons give boolean ndarrays and take no part in gradients.
     def __lt__(self, other: Any) -> np.ndarray:
         return self._data < _as_data(other)
@@ -323,43 +458,122 @@ class Tensor:
     __hash__ = object.__hash__  # tensors are hashed by identity, as in PyTorch
 
     # ------------------------------------------------------- differentiable methods
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
+    # Each reduction also takes PyTorch's names, dim= and keepdim= (keyword only).
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Any = None
+    ) -> Tensor:
+        """The sum over ``axis`` (an int, a tuple, or None for all axes)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+        axis = _ops.reduction_axis(axis, self._data.shape, "sum")
+        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Any = None
+    ) -> Tensor:
+        """The mean over ``axis``; over no values it is nan with numpy's RuntimeWarning."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+        axis = _ops.reduction_axis(axis, self._data.shape, "mean")
+        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return _ops.Var.apply(self, axis=_axis(axis), keepdims=keepdims, ddof=ddof)
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        ddof: int = 0,
+        *,
+        dim: Axis = None,
+        keepdim: Any = None,
+        correction: int | None = None,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """sum (x - mean)^2 / (n - ddof) over ``axis``.
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
+        ``ddof`` defaults to 0 (numpy's biased variance); PyTorch's ``var``
+        defaults to the unbiased one (its ``correction=1``). ``correction=`` and
+        ``unbiased=`` are accepted as PyTorch's spellings of ``ddof``. With
+        ``ddof >= n`` the result is inf or nan with numpy's RuntimeWarning.
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("var", axis, keepdims, dim, keepdim)
+        if correction is not None or unbiased is not None:
+            ddof = _ddof_from_torch_names(ddof, correction, unbiased)
+        axis = _ops.reduction_axis(axis, self._data.shape, "var")
+        return _ops.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _ops.Min.apply(self, axis=_axis(axis), keepdims=keepdims)
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Any = None
+    ) -> Tensor:
+        """The maximum over ``axis``: values only (PyTorch's ``max(dim)`` also gives indices).
+
+        Tied maxima share the gradient evenly; NaN propagates, and its gradient
+        goes to the NaN entries (as in PyTorch). Over an axis of size 0 it raises.
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
+        axis = _ops.reduction_axis(axis, self._data.shape, "max")
+        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Any = None
+    ) -> Tensor:
+        """The minimum over ``axis``: values only; ties, NaN and empty axes as ``max``."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
+        axis = _ops.reduction_axis(axis, self._data.shape, "min")
+        return _ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """The same values in a new shape (one -1 inferred): ``reshape(2, 3)`` or ``((2, 3))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return _ops.Reshape.apply(self, shape=shape)
 
-    def transpose(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]  # transpose(None) and transpose((1, 0)), as numpy allows
-        return _ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
+    def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """Permute the axes.
+
+        ``transpose()`` reverses them all (as ``.T``); ``transpose(dim0, dim1)``,
+        with exactly two axes, swaps those two, as in PyTorch, on any number of
+        dimensions (numpy would read ``(0, 1)`` on a matrix as the identity);
+        three or more axes, or one tuple or list, are a permutation, as in numpy
+        (``transpose((1, 0, 2))``). Negative axes count from the end.
+        """
+        if dim0 is not None or dim1 is not None:
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError(
+                    "transpose: give the two axes to swap as dim0= and dim1=, or as axes"
+                )
+            axes = (dim0, dim1)
+        if len(axes) == 2 and not isinstance(axes[0], (tuple, list)):
+            permutation = _ops.swapped_axes(self._data.shape, axes[0], axes[1], "transpose")
+        elif not axes or axes == (None,):
+            permutation = None
+        elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            permutation = tuple(axes[0])
+        else:
+            permutation = axes
+        return _ops.Transpose.apply(self, axes=permutation)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the axes: output axis i is input axis ``dims[i]`` (PyTorch's ``permute``;
+        ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return _ops.Transpose.apply(self, axes=_ops.permutation(dims, self._data.shape, "permute"))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        for axis in (axis1, axis2):
-            if not -self.ndim <= axis < self.ndim:
-                raise ValueError(
-                    f"swapaxes: axis {axis} is out of bounds for a tensor of shape {self.shape}"
-                )
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return _ops.Transpose.apply(self, axes=tuple(axes))
+        """Swap two axes (numpy's name; the same as ``transpose(axis1, axis2)``)."""
+        axes = _ops.swapped_axes(self._data.shape, axis1, axis2, "swapaxes")
+        return _ops.Transpose.apply(self, axes=axes)
 
-    def flatten(self) -> Tensor:
-        return _ops.Reshape.apply(self, shape=(-1,))
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """The axes ``start_dim`` to ``end_dim`` (default: all) merged into one, as PyTorch."""
+        if start_dim == 0 and end_dim == -1:
+            return _ops.Reshape.apply(self, shape=(-1,))
+        return _ops.Reshape.apply(
+            self, shape=_ops.flattened_shape(self._data.shape, start_dim, end_dim)
+        )
 
     def exp(self) -> Tensor:
         return _ops.Exp.apply(self)
@@ -373,8 +587,14 @@ class Tensor:
     def abs(self) -> Tensor:
         return _ops.Abs.apply(self)
 
-    def clip(self, lo: float | None, hi: float | None) -> Tensor:
+    def clip(self, lo: Any = None, hi: Any = None, *, min: Any = None, max: Any = None) -> Tensor:
+        """Values limited to [lo, hi] (None: no limit on that side; ``min=``/``max=`` are
+        PyTorch's names). The gradient passes where lo <= x <= hi, bounds included."""
+        if min is not None or max is not None:
+            lo, hi = _torch_bounds(lo, hi, min, max)
         return _ops.Clip.apply(self, lo=lo, hi=hi)
+
+    clamp = clip  # PyTorch's name
 
     def tanh(self) -> Tensor:
         return _ops.Tanh.apply(self)
@@ -388,10 +608,16 @@ class Tensor:
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
         return _ops.LeakyRelu.apply(self, slope=slope)
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """e^x / sum e^x along ``axis`` (``dim=`` is PyTorch's name), computed without overflow."""
+        if dim is not None:
+            axis = _torch_axis("softmax", axis, -1, dim)
         return _ops.Softmax.apply(self, axis=axis)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """x - log sum e^x along ``axis`` (``dim=`` is PyTorch's name), without overflow."""
+        if dim is not None:
+            axis = _torch_axis("log_softmax", axis, -1, dim)
         return _ops.LogSoftmax.apply(self, axis=axis)
 
     # -------------------------------------------------------------------- python
@@ -416,6 +642,9 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    def __int__(self) -> int:
+        return int(self.item())
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
@@ -438,14 +667,16 @@ class Tensor:
         """Pickling and deepcopy keep values, gradient, flag and name; a copy is a leaf."""
         return {
             "data": self._data,
-            "grad": self.grad,
+            "grad": getattr(self, "_grad", None),
             "requires_grad": self._requires_grad,
             "name": self.name,
+            "boolean": getattr(self, "_boolean", False),
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._data = state["data"]
-        self.grad = state["grad"]
+        self._grad = state["grad"]
+        self._boolean = state.get("boolean", False)
         self._requires_grad = state["requires_grad"]
         self.grad_fn = None
         self._version_cell = None
@@ -464,9 +695,96 @@ class Tensor:
             return None
 
 
-def _axis(axis: Any) -> Any:
-    """Reductions take an int, a tuple of ints or None; a list is read as a tuple."""
-    return tuple(axis) if isinstance(axis, list) else axis
+def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> tuple[Any, bool]:
+    """(axis, keepdims) from numpy's and PyTorch's spellings; both at once is a TypeError."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not False:
+            raise TypeError(f"{op}: got both keepdims= and keepdim=; give one of them")
+        keepdims = bool(keepdim)
+    return axis, keepdims
+
+
+def _torch_axis(op: str, axis: int, default: int, dim: int) -> int:
+    """``dim`` (PyTorch's name) in place of ``axis``, which must then be left at its default."""
+    if axis != default:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
+    return dim
+
+
+def _ddof_from_torch_names(ddof: int, correction: int | None, unbiased: bool | None) -> int:
+    """var's ddof from PyTorch's ``correction=`` or ``unbiased=`` (only one of the three)."""
+    given = [
+        name
+        for name, value in (("correction", correction), ("unbiased", unbiased))
+        if value is not None
+    ]
+    if len(given) > 1 or ddof != 0:
+        raise TypeError(
+            f"var: got ddof={ddof} and {' and '.join(given)}; give only one of ddof=, "
+            "correction= and unbiased="
+        )
+    return int(correction) if correction is not None else int(bool(unbiased))
+
+
+def _torch_bounds(lo: Any, hi: Any, minimum: Any, maximum: Any) -> tuple[Any, Any]:
+    """clip's (lo, hi) from PyTorch's ``min=`` and ``max=`` (each side given once at most)."""
+    if (minimum is not None and lo is not None) or (maximum is not None and hi is not None):
+        raise TypeError("clip: got a bound both as lo/hi and as min=/max=; give each once")
+    return (lo if minimum is None else minimum), (hi if maximum is None else maximum)
+
+
+def _checked_grad(tensor: Tensor, value: Any) -> np.ndarray:
+    """A value assigned to ``tensor.grad``, checked as PyTorch checks it (RuntimeError)."""
+    if isinstance(value, Tensor):
+        value = value._data
+    elif isinstance(value, np.generic) and not isinstance(value, np.bool_):
+        value = np.asarray(value)  # the numpy scalars that 0-d arithmetic gives
+    if type(value) is not np.ndarray:
+        raise RuntimeError(
+            f"Tensor.grad: assigned grad expected to be an ndarray (or a Tensor) or None, but "
+            f"got {type(value).__name__}; assign np.asarray(value, dtype=tensor.dtype)"
+        )
+    dtype = tensor._data.dtype
+    if value.dtype != dtype:
+        raise RuntimeError(
+            f"Tensor.grad: assigned grad has data of a different type ({value.dtype}) than the "
+            f"tensor ({dtype}); convert it with .astype(np.{dtype})"
+        )
+    if value.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"Tensor.grad: assigned grad has data of a different size: shape {value.shape} "
+            f"for a tensor of shape {tensor._data.shape}"
+        )
+    return value
+
+
+def _non_leaf_grad_message(op: str) -> str:
+    return (
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed (this "
+        f"one was made by '{op}'). Its .grad attribute won't be populated during backward(). "
+        "If you indeed want the .grad field to be populated for a non-leaf Tensor, use "
+        ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, "
+        "make sure you access the leaf Tensor instead."
+    )
+
+
+def _in_place_error(
+    op: str, symbol: str, shape: tuple[int, ...], other: Any, error: Exception
+) -> Exception:
+    if isinstance(error, ValueError):
+        return _ops.ShapeError(
+            f"{op} ({symbol}): the result of broadcasting {np.shape(_as_data(other))} against "
+            f"the tensor's shape {shape} does not fit in place; write x = x {symbol[:-1]} y for a "
+            "new tensor of the broadcast shape"
+        )
+    return TypeError(
+        f"{op} ({symbol}): unsupported operand of type {type(other).__name__} for a tensor of "
+        f"shape {shape} ({error})"
+    )
 
 
 def as_array(value: Any) -> np.ndarray:

@@ -216,7 +216,7 @@ def _value_label(
             value.shape,
             value.dtype,
             value.name,
-            value.grad,
+            getattr(value, "_grad", None),  # (.grad of a non-leaf would warn)
             value.data,
         )
     lines = [name] if name else []

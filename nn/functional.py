@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, as_tensor
+from autograd_mini import ShapeError, Tensor, as_tensor
 from autograd_mini import functions as _functions
 from autograd_mini.tensor import as_array
 
@@ -42,8 +42,9 @@ def dropout(
     """Inverted dropout: zero each entry with probability ``p``, scale the rest by 1/(1 - p).
 
     ``keep_prob = 1 - p``; the expected value of every entry is unchanged, so
-    nothing needs rescaling at test time (001 section 5). ``mask`` (True =
-    keep) fixes which entries are kept, for checks against hand computations.
+    nothing needs rescaling at test time (Improving Deep Neural Networks notes,
+    section 5). ``mask`` (True = keep) fixes which entries are kept, for checks
+    against hand computations.
     Identity when not training or when ``p == 0``.
     """
     if not 0.0 <= p <= 1.0:
@@ -187,24 +188,76 @@ def binary_cross_entropy_with_logits(
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of logits (m, classes) against class labels (m,) or
-    one-hot / probability targets (m, classes). "mean" divides by m."""
+    """Softmax cross-entropy -sum_k Y_k log softmax(z)_k, the classes on axis 1 as in PyTorch.
+
+    Logits of shape (m, classes), one example's (classes,), or (m, classes, d1, ...)
+    (a class score per position, e.g. per pixel); targets are class labels of
+    the logits' shape without the class axis ((m,), (), (m, d1, ...)), or
+    one-hot / probability targets of the logits' shape. "mean" averages over
+    all m * d1 * ... losses, "sum" adds them, "none" returns them in the
+    labels' shape. The gradient is the documents' softmax(z) - Y, divided by
+    that count for "mean".
+    """
     _check_reduction("cross_entropy", reduction)
     logits = as_tensor(logits)
     shape = logits.data.shape
     if len(shape) != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (batch, classes), got {shape}")
+        return _cross_entropy_classes_on_axis_1(logits, target, reduction)
+    if shape[1] == 0:
+        raise _no_classes_error(shape)
     values = as_array(target)
     if values.shape == shape:  # one-hot or probabilities
         target = _same_shape_target("cross_entropy", logits, target)
         return fused.SoftmaxCrossEntropy.apply(logits, target, reduction=reduction, labels=False)
     if values.shape != shape[:1]:
-        raise ValueError(
+        raise ShapeError(
             f"cross_entropy: target of shape {values.shape} fits logits of shape {shape} "
             f"neither as class labels (shape ({shape[0]},)) nor as probabilities (shape {shape})"
         )
     labels = _class_labels(values, shape[1])
     return fused.SoftmaxCrossEntropy.apply(logits, labels, reduction=reduction, labels=True)
+
+
+def _cross_entropy_classes_on_axis_1(logits: Tensor, target: Any, reduction: str) -> Tensor:
+    """cross_entropy for (classes,) and (m, classes, d1, ...) logits: each position's
+    class scores become a row of an (examples, classes) matrix, for the fused op."""
+    shape = logits.data.shape
+    if len(shape) == 0:
+        raise ShapeError(
+            "cross_entropy: logits must have a class axis: shape (classes,), (batch, classes) "
+            "or (batch, classes, d1, ...), got a 0-d tensor"
+        )
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    if classes == 0:
+        raise _no_classes_error(shape)
+    loss_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    values = as_array(target)
+    if values.shape == shape:  # probabilities, with the classes on the same axis
+        target = _same_shape_target("cross_entropy", logits, target)
+        rows_target = _classes_last(target, classes)
+    elif values.shape == loss_shape:
+        rows_target = values.reshape(-1)
+    else:
+        raise ShapeError(
+            f"cross_entropy: target of shape {values.shape} fits logits of shape {shape} "
+            f"neither as class labels (shape {loss_shape}) nor as probabilities (shape {shape})"
+        )
+    losses = cross_entropy(_classes_last(logits, classes), rows_target, reduction)
+    return losses.reshape(loss_shape) if reduction == "none" else losses
+
+
+def _classes_last(x: Any, classes: int) -> Any:
+    """(classes,) or (m, classes, d1, ...) as (examples, classes): classes along each row."""
+    if x.ndim == 1:
+        return x.reshape(1, classes)
+    order = (0, *range(2, x.ndim), 1)  # the class axis moved last
+    return x.transpose(order).reshape(-1, classes)
+
+
+def _no_classes_error(shape: tuple[int, ...]) -> ShapeError:
+    return ShapeError(
+        f"cross_entropy: logits of shape {shape} have no classes (the class axis has size 0)"
+    )
 
 
 def _class_labels(values: np.ndarray, classes: int) -> np.ndarray:

@@ -7,8 +7,9 @@ costs one node instead of several and uses the documents' formulas directly:
 - dropout:         y = x D / keep_prob;  dx = g D / keep_prob
 - batch_norm:      x_hat = (x - mu) / sqrt(var + eps),  y = gamma x_hat + beta;
                    dx = 1/m * 1/std * (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat))
-                   (000_adf05432061c94f4.txt section 7.2, BatchNormalization.backward)
-- softmax + cross-entropy: dz = softmax(z) - Y (001 section 32, 002)
+                   (CS229 Lecture 12 notes, section 7.2, BatchNormalization.backward)
+- softmax + cross-entropy: dz = softmax(z) - Y (Improving Deep Neural Networks
+                   notes, section 32; CS229 Additional Notes on Backpropagation)
 - sigmoid + binary cross-entropy on logits: dz = sigmoid(z) - y
 - squared error:   d/dy_hat (y_hat - y)^2 = 2 (y_hat - y)
 
@@ -91,7 +92,8 @@ class Dropout(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.scale  # dA = dA * D / keep_prob (003 section 5.1)
+        # dA = dA * D / keep_prob (Neural Networks course notes, section 5.1)
+        return grad * ctx.scale
 
 
 class BatchNorm(Function):
@@ -178,7 +180,10 @@ class SoftmaxCrossEntropy(Function):
             # such an example's loss is kept at the largest float instead of inf
             losses = np.minimum(losses, np.finfo(losses.dtype).max)
             with np.errstate(over="ignore"):  # (a sum of several of them is inf)
-                result = _reduce(losses, reduction)
+                if reduction == "mean" and losses.size:  # divided first: the mean stays finite
+                    result = np.asarray(np.add.reduce(losses / losses.size, axis=None))
+                else:
+                    result = _reduce(losses, reduction)
         ctx.save_for_backward(logits, target)
         ctx.reduction, ctx.labels = reduction, labels
         return result
@@ -201,7 +206,9 @@ class SoftmaxCrossEntropy(Function):
         if ctx.reduction == "none":
             scale = scale.reshape(-1, 1)
         if ctx.labels:  # dZ = (Y_hat - Y) * scale: subtract the one-hot Y at the true classes
-            delta = ctx.probs * scale
+            # C order whatever the logits' layout (a transposed matrix gives Fortran-ordered
+            # probabilities), so that reshape(-1) is a view and the subtraction lands in delta
+            delta = np.multiply(ctx.probs, scale, order="C")
             delta.reshape(-1)[ctx.true_class] -= scale if scale.ndim == 0 else scale[:, 0]
             return delta, None
         grad_logits = scale * (ctx.probs * sum_along(target, 1) - target)

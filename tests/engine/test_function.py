@@ -229,3 +229,75 @@ def test_backward_and_hooks_get_ndarrays_even_for_scalars():
     ((y * 2) * 3).backward()  # a gradient made by scalar arithmetic
     assert seen == [np.ndarray, np.ndarray, np.ndarray]
     assert x.grad == 2.0 + 6.0 * 2.0  # d(6y)/dy = 6, doubled by Record
+
+
+class Returns(Function):
+    """x * y whose backward returns ``ctx.returned(grad, x, y)``: a list, a float, ..."""
+
+    name = "returns"
+
+    @staticmethod
+    def forward(ctx, x, y, returned):
+        ctx.save_for_backward(x, y)
+        ctx.returned = returned
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        return ctx.returned(grad, x, y)
+
+
+def test_a_backward_may_return_a_list_as_a_tuple():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    Returns.apply(x, y, returned=lambda g, a, b: [g * b, g * a]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(y.grad, [1.0, 2.0])
+    (g,) = am.grad(Returns.apply(x, y, returned=lambda g, a, b: [g * b, None]).sum(), x)
+    np.testing.assert_array_equal(g.data, [3.0, 4.0])
+
+
+def test_a_python_number_is_the_gradient_of_a_0d_input_in_its_dtype():
+    x = Tensor(np.float32(2.0), requires_grad=True)
+    y = Tensor(np.float32(5.0))
+    Returns.apply(x, y, returned=lambda g, a, b: (5.0, None)).backward()
+    assert x.grad.dtype == np.float32 and x.grad == 5.0
+    z = Tensor(3.0, requires_grad=True)
+    Returns.apply(z, 1.0, returned=lambda g, a, b: (2, None)).backward()
+    assert z.grad == 2.0
+
+
+def test_a_python_number_for_a_non_scalar_input_is_a_shape_error():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=r"returns.backward returned a gradient of shape \(\) for an input"
+    ):
+        Returns.apply(x, 2.0, returned=lambda g, a, b: (1.0, None)).sum().backward()
+
+
+@pytest.mark.parametrize(
+    "returned, kind",
+    [
+        (lambda g, a, b: ([1.0, 1.0], None), "list"),
+        (lambda g, a, b: (g, "gradient"), "str"),
+        (lambda g, a, b: ({"x": g}, None), "dict"),
+        (lambda g, a, b: (True, None), "bool"),
+    ],
+)
+def test_a_gradient_of_the_wrong_kind_is_a_type_error_naming_the_function_and_input(returned, kind):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    position = 1 if kind == "str" else 0
+    with pytest.raises(
+        TypeError, match=rf"^returns.backward returned a {kind} as the gradient of input {position}"
+    ):
+        Returns.apply(x, y, returned=returned).sum().backward()
+
+
+def test_a_backward_returning_too_many_gradients_in_a_list_is_named():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match="returns.backward returned 3 gradients but the op has 2"
+    ):
+        Returns.apply(x, 2.0, returned=lambda g, a, b: [g, None, None]).sum().backward()

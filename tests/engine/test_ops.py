@@ -235,7 +235,14 @@ def test_reshape_and_transpose(data):
     x = data.draw(arrays(shape), label="x")
     permutation = data.draw(st.permutations(range(len(shape))), label="axes")
     check_forward_and_gradients(
-        lambda t: t.transpose(*permutation), lambda a: a.transpose(permutation), x
+        lambda t: t.transpose(tuple(permutation)), lambda a: a.transpose(permutation), x
+    )
+    check_forward_and_gradients(
+        lambda t: t.permute(*permutation), lambda a: a.transpose(permutation), x
+    )
+    negative = [axis - len(shape) for axis in permutation]  # the same axes, counted from the end
+    check_forward_and_gradients(
+        lambda t: t.permute(negative), lambda a: a.transpose(permutation), x
     )
     check_forward_and_gradients(lambda t: t.transpose(), lambda a: a.transpose(), x)
     new_shape = (int(np.prod(shape)),) if len(shape) > 1 else (1, shape[0])
@@ -358,3 +365,94 @@ def test_derivatives_at_kinks_follow_pytorch():
     nan = am.Tensor([np.nan, 1.0], requires_grad=True)
     nan.relu().sum().backward()
     np.testing.assert_array_equal(nan.grad, [0.0, 1.0])  # as PyTorch: no gradient where x > 0 fails
+
+
+def test_a_tensor_made_from_booleans_indexes_as_a_mask():
+    """As a bool tensor in PyTorch: never the positions 0 and 1."""
+    x = am.Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    for mask in (
+        am.Tensor(np.array([True, False, True])),
+        am.Tensor([True, False, True]),
+        am.Tensor((x < 15.0) | (x > 25.0)).detach(),  # (x < 15 itself is a boolean ndarray)
+        am.Tensor(am.Tensor(np.array([True, False, True]))),
+    ):
+        np.testing.assert_array_equal(x[mask].data, [10.0, 30.0])
+    picked = x[am.Tensor(np.array([False, True, True]))]
+    np.testing.assert_array_equal(picked.data, [20.0, 30.0])
+    (picked * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 2.0, 2.0])
+    rows = am.Tensor(np.arange(6.0).reshape(3, 2))[am.Tensor(np.array([True, False, True])), 1]
+    np.testing.assert_array_equal(rows.data, [1.0, 5.0])
+
+
+def test_arithmetic_on_a_mask_gives_float_positions_as_pytorch_long_tensors():
+    x = am.Tensor([10.0, 20.0, 30.0])
+    mask = am.Tensor(np.array([True, False, True]))
+    np.testing.assert_array_equal(x[mask * 1].data, [20.0, 10.0, 20.0])  # positions 1, 0, 1
+    mask.data = np.array([1.0, 0.0, 0.0])  # new float data: no longer a mask
+    np.testing.assert_array_equal(x[mask].data, [20.0, 10.0, 10.0])
+    mask.data = np.array([False, True, False])  # boolean data again: a mask
+    np.testing.assert_array_equal(x[mask].data, [20.0])
+
+
+def test_a_mask_survives_copies():
+    import copy
+    import pickle
+
+    mask = am.Tensor(np.array([True, False]))
+    x = am.Tensor([1.0, 2.0])
+    for twin in (copy.deepcopy(mask), pickle.loads(pickle.dumps(mask))):
+        np.testing.assert_array_equal(x[twin].data, [1.0])
+
+
+def test_getitem_with_lists_negative_indices_none_and_ellipsis():
+    data = np.arange(12.0).reshape(3, 4)
+    for index in ([0, -1], [-1, -1, 0], (None, ..., -1), (Ellipsis, None), (slice(None), [3, -4])):
+        check_forward_and_gradients(lambda t: t[index] * 1.0, lambda a: a[index], data)
+    scalar = np.array(2.5)
+    for index in ((), None, Ellipsis):
+        check_forward_and_gradients(
+            lambda t: t[index] * 1.0, lambda a: np.asarray(a[index]), scalar
+        )
+
+
+@pytest.mark.parametrize(
+    "lo, hi, expected",
+    [
+        (None, 1.0, [1.0, 1.0, 1.0, 0.0]),
+        (0.0, None, [0.0, 1.0, 1.0, 1.0]),
+        (2.0, 1.0, [0.0, 0.0, 0.0, 0.0]),  # lo > hi: the constant hi, whose slope is 0
+    ],
+)
+def test_clip_with_one_bound_or_crossed_bounds_follows_pytorch(lo, hi, expected):
+    x = am.Tensor([-1.0, 0.0, 1.0, 2.0], requires_grad=True)
+    y = x.clip(lo, hi)
+    np.testing.assert_array_equal(y.data, np.clip(x.data, lo, hi))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_maximum_broadcasts_and_sums_each_gradient_back():
+    a = am.Tensor([[1.0], [5.0]], requires_grad=True)
+    b = am.Tensor([0.0, 2.0, 7.0], requires_grad=True)
+    am.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [[1.0], [2.0]])
+    np.testing.assert_array_equal(b.grad, [0.0, 1.0, 2.0])
+
+
+def test_where_takes_a_tensor_condition():
+    condition = am.Tensor(np.array([True, False]))
+    a = am.Tensor([1.0, 2.0], requires_grad=True)
+    am.where(condition, a, 0.0).sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 0.0])
+
+
+def test_pow_with_a_negative_base_and_log_of_a_negative_give_nan_as_numpy():
+    a = am.Tensor([-8.0, -2.0], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = a ** am.Tensor([1 / 3, 2.0])
+        np.testing.assert_array_equal(y.data, [np.nan, 4.0])
+        (a**2).sum().backward()
+    np.testing.assert_array_equal(a.grad, [-16.0, -4.0])  # an integer power is fine
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(am.Tensor([-1.0]).log().item())
