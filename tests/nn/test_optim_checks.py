@@ -523,31 +523,23 @@ def test_zero_grad_sets_to_none_by_default_or_zeros_in_place():
     assert all(p.grad is None for p in params)
 
 
+@pytest.mark.parametrize("grad", [np.ones(2), np.ones((2, 3)), [[1.0, 2.0]] * 3, 0.5])
+def test_a_gradient_of_the_wrong_shape_or_type_is_refused_when_assigned(grad):
+    """The .grad setter refuses it (as PyTorch's does), so no optimizer ever sees it."""
+    _, params = trained("sgd")
+    with pytest.raises(RuntimeError, match="grad"):
+        params[0].grad = grad
+
+
 @pytest.mark.parametrize("name", MAKERS)
-@pytest.mark.parametrize(
-    "grad, error, message",
-    [
-        (np.ones(2), ValueError, r"has shape \(3, 2\) but its grad has shape \(2,\)"),
-        (np.ones((2, 3)), ValueError, r"has shape \(3, 2\) but its grad has shape \(2, 3\)"),
-        (np.ones(1), ValueError, r"has shape \(3, 2\) but its grad has shape \(1,\)"),
-        ([[1.0, 2.0]] * 3, TypeError, "has a grad of type list"),
-        (0.5, TypeError, "has a grad of type float"),
-        (
-            Tensor(np.ones((3, 2))),
-            TypeError,
-            "has a grad of type Tensor.*assign the tensor's .data",
-        ),
-    ],
-)
-def test_a_gradient_of_the_wrong_shape_or_type_raises_before_anything_changes(
-    name, grad, error, message
-):
+def test_a_gradient_left_stale_by_replaced_data_raises_before_anything_changes(name):
+    """A gradient that fitted until the parameter's data was replaced by another shape."""
     optimizer, params = trained(name)
-    before = snapshot(optimizer)
-    data = [p.data.copy() for p in params]
     give_grads(params, 3)
-    params[0].grad = grad
-    with pytest.raises(error, match=f"step: parameter 0 of group 0 {message}"):
+    before = snapshot(optimizer)
+    params[0].data = np.ones(2)
+    data = [p.data.copy() for p in params]
+    with pytest.raises(ValueError, match=r"step: parameter 0 of group 0 has shape \(2,\)"):
         optimizer.step()
     assert_same_snapshot(before, snapshot(optimizer))
     for p, start in zip(params, data):
@@ -557,18 +549,16 @@ def test_a_gradient_of_the_wrong_shape_or_type_raises_before_anything_changes(
 @pytest.mark.parametrize("name", MAKERS)
 def test_a_gradient_of_another_dtype_raises_type_error_as_pytorch_refuses_it(name):
     """numpy would compute the update in float32 (float32 array times a Python float):
-    float64 weights would silently get float32 steps."""
+    weights would silently get steps of another precision."""
     optimizer, params = trained(name)
-    before = snapshot(optimizer)
     give_grads(params, 4)
-    params[1].grad = params[1].grad.astype(np.float32)
+    before = snapshot(optimizer)
+    params[1].data = params[1].data.astype(np.float32)  # the float64 grad is now stale
     with pytest.raises(
-        TypeError, match="parameter 1 of group 0 is float64 but its grad is float32"
+        TypeError, match="parameter 1 of group 0 is float32 but its grad is float64"
     ):
         optimizer.step()
     assert_same_snapshot(before, snapshot(optimizer))
-    params[1].grad = params[1].grad.astype(np.float64)
-    optimizer.step()
 
 
 @pytest.mark.parametrize("name", MAKERS)
