@@ -6,6 +6,8 @@ layers in ``layers.py``, BatchNorm in ``normalization.py``, dropout in
 their closed-form backward in ``fused.py``, optimizers in ``optim/``.
 """
 
+from autograd_mini import __version__ as __version__  # one version: the engine's
+
 from . import data, functional, init, metrics, optim, tune, utils
 from .dropout import Dropout
 from .io import load, load_optimizer_state, save
