@@ -44,7 +44,7 @@ GUARD_VARIABLE = "AUTOGRAD_MINI_TEST_INSTALLED"
 PACKAGES = ("autograd_mini", "nn")
 
 
-def testing_the_installed_package() -> bool:
+def guard_is_on() -> bool:
     """Whether the guard is on (scripts/test runs the suite against the installed wheel)."""
     return os.environ.get(GUARD_VARIABLE) == "1"
 
@@ -93,7 +93,7 @@ def installed_package_problems() -> list[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not testing_the_installed_package():
+    if not guard_is_on():
         return
     problems = installed_package_problems()
     if problems:
@@ -109,7 +109,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         where = ", ".join(f"{name} from {package_directory(name)}" for name in PACKAGES)
     except ImportError as error:
         where = f"the packages cannot be imported ({error})"
-    if not testing_the_installed_package():
+    if not guard_is_on():
         return [f"installed-package guard off ({GUARD_VARIABLE} unset): {where}"]
     version = importlib.import_module("autograd_mini").__version__
     wheel = Path(str(install_record().get("url"))).name
