@@ -116,3 +116,24 @@ ensure_wheel_installed() {
     # The wheel of the checkout as it is now, installed in .venv: rebuilt only if a file changed
     [ -f ".venv/.wheel-$(source_hash)" ] || install_fresh_wheel
 }
+
+prepare_environment() {
+    # prepare_environment fresh|current: Graphviz, .venv with the [dev] dependencies, and the
+    # wheel: built and installed anew (fresh), or only if the checkout changed since (current)
+    ensure_graphviz
+    ensure_venv dev
+    if [ "$1" = fresh ]; then install_fresh_wheel; else ensure_wheel_installed; fi
+}
+
+with_setup_lock() {
+    # with_setup_lock COMMAND...: one set-up at a time (the tests run scripts/demo and
+    # scripts/notebooks, which may set up .venv while another does)
+    if command -v flock >/dev/null 2>&1; then
+        (
+            flock 9
+            "$@"
+        ) 9>.venv.lock
+    else
+        "$@"
+    fi
+}
