@@ -7,6 +7,8 @@ The guard: with AUTOGRAD_MINI_TEST_INSTALLED=1 (scripts/test sets it) the run st
 collecting anything unless ``autograd_mini`` and ``nn`` come from this interpreter's
 site-packages, from a wheel install (not an editable one), and the checkout is not on sys.path.
 So a file the wheel lacks fails the tests instead of being picked up from the checkout.
+Worker processes that unpickle a test's function (a Dask cluster's) import the test modules by
+name, so sys.path gets a folder holding only a link to tests/, never the checkout itself.
 Without the variable the tests run against whatever is importable (an editable install while
 developing), and the header says which.
 """
@@ -17,8 +19,10 @@ import importlib
 import importlib.metadata
 import json
 import os
+import shutil
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -92,7 +96,18 @@ def installed_package_problems() -> list[str]:
     return problems
 
 
+def make_tests_importable(config: pytest.Config) -> None:
+    """Append a folder whose only entry links to tests/, so that `import tests.nn.test_tune`
+    works in processes started with spawn (they get this sys.path) while autograd_mini and nn
+    still come from the install."""
+    folder = Path(tempfile.mkdtemp(prefix="autograd-mini-tests-"))
+    (folder / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+    sys.path.append(str(folder))
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    make_tests_importable(config)
     if not guard_is_on():
         return
     problems = installed_package_problems()
