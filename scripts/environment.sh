@@ -82,9 +82,9 @@ source_hash() {
 
 build_packages() {
     # build_packages DIR: the sdist, then the wheel built from that sdist (so a file the sdist
-    # lacks is missing from the wheel too), into DIR, emptied first
+    # lacks is missing from the wheel too), into DIR, in place of earlier builds of them
     local dist="$1"
-    rm -rf "$dist" autograd_mini.egg-info # a stale SOURCES.txt would add deleted files back
+    rm -rf "$dist"/autograd_mini-* autograd_mini.egg-info # a stale SOURCES.txt adds files back
     if ! .venv/bin/python -m build --no-isolation --outdir "$dist" . >.venv/build.log 2>&1; then
         cat .venv/build.log >&2
         echo "error: building the sdist and wheel failed (log above, also in .venv/build.log)" >&2

@@ -6,7 +6,8 @@
   model, the epochs run and the accuracies, with the arguments that reproduce them
   (tests/test_readme.py checks the caption against it, and it against a new run).
 
-Run: .venv/bin/python scripts/readme_images.py
+Run: .venv/bin/python scripts/readme_images.py (it stops if .venv's autograd-mini is not the
+checkout's code).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import numpy as np
 
 import nn
 from autograd_mini import Tensor, draw_graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout_code import require_checkout_code  # a sibling script
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
@@ -50,7 +54,6 @@ def caption_record(report: dict[str, float | int | str]) -> dict[str, object]:
 
 
 def train_main_job() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
     import train_digits
 
     with tempfile.TemporaryDirectory() as out:
@@ -61,6 +64,7 @@ def train_main_job() -> None:
 
 
 def main() -> None:
+    require_checkout_code("readme_images.py")
     IMAGES.mkdir(parents=True, exist_ok=True)
     draw_small_graph()
     train_main_job()

@@ -75,7 +75,8 @@ def dist(tmp_path_factory) -> dict[str, Path]:
     else:
         folder = tmp_path_factory.mktemp("dist")
         build(folder, tmp_path_factory.mktemp("source"))
-    wheels, sdists = sorted(folder.glob("*.whl")), sorted(folder.glob("*.tar.gz"))
+    wheels = sorted(folder.glob("autograd_mini-*.whl"))
+    sdists = sorted(folder.glob("autograd_mini-*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, f"one wheel and one sdist in {folder}"
     return {"wheel": wheels[0], "sdist": sdists[0]}
 
@@ -233,3 +234,14 @@ def test_the_environment_builds_the_wheel_without_build_isolation(tmp_path):
     )
     (wheel,) = wheels.glob("*.whl")
     assert set(package_files()) <= wheel_names(wheel)
+
+
+def test_the_output_scripts_tell_a_stale_install_from_the_checkout_code(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from checkout_code import stale_modules
+
+    copy = source_copy(tmp_path / "checkout")
+    assert stale_modules(copy) == []  # the imported packages are this checkout's code
+    (copy / "nn" / "optim" / "sgd.py").write_text("# edited after the install\n")
+    (copy / "autograd_mini" / "new_module.py").write_text("VALUE = 1\n")
+    assert stale_modules(copy) == ["autograd_mini/new_module.py", "nn/optim/sgd.py"]
