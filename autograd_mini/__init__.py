@@ -32,7 +32,7 @@ from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .graph import grad
 from .viz import GraphvizNotInstalledError, draw_graph
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place it is written: pyproject reads it, nn imports it
 
 __all__ = [
     "Function",

@@ -9,6 +9,8 @@ A reader who knows the course notes finds each equation in one place:
 ``fused.py``, optimizers in ``optim/``.
 """
 
+from autograd_mini import __version__ as __version__  # one version: the engine's
+
 from . import data, functional, init, metrics, optim, tune, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout

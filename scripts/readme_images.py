@@ -1,13 +1,18 @@
-"""Regenerate the pictures at the top of the README (docs/images/).
+"""Regenerate the pictures at the top of the README (docs/images/), and the numbers it quotes.
 
 - graph.svg: the graph of a small MLP's forward pass and loss, ops grouped by module;
-- cost.png: the main job's cost curves (train and dev cost per epoch).
+- cost.png: the main job's cost curves (train and dev cost per epoch);
+- cost.json: what the README's caption of cost.png says, as the main job reported it: the
+  model, the epochs run and the accuracies, with the arguments that reproduce them
+  (tests/test_readme.py checks the caption against it, and it against a new run).
 
-Run: .venv/bin/python scripts/readme_images.py
+Run: .venv/bin/python scripts/readme_images.py (it stops if .venv's autograd-mini is not the
+checkout's code).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -18,12 +23,15 @@ import numpy as np
 import nn
 from autograd_mini import Tensor, draw_graph
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout_code import require_checkout_code  # a sibling script
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
+MAIN_JOB_ARGUMENTS = ["--seed", "0"]  # scripts/demo's defaults, written out
 
 
-def main() -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
+def draw_small_graph() -> None:
     rng = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(4, 8, rng=rng), nn.ReLU(), nn.Linear(8, 3, rng=rng))
     x = Tensor(rng.standard_normal((5, 4)), name="x (5 examples)")
@@ -32,12 +40,34 @@ def main() -> None:
     drawing = draw_graph(loss, show_grad=True, group_modules=True)
     drawing.render(IMAGES / "graph", format="svg", cleanup=True)
 
-    sys.path.insert(0, str(ROOT / "scripts"))
+
+def caption_record(report: dict[str, float | int | str]) -> dict[str, object]:
+    """cost.json's content: train_digits' report, accuracies rounded as it prints them."""
+    return {
+        "arguments": MAIN_JOB_ARGUMENTS,
+        "model": report["model"],
+        "epochs_run": report["epochs_run"],
+        "train_accuracy": round(float(report["train"]), 4),
+        "dev_accuracy": round(float(report["dev"]), 4),
+        "test_accuracy": round(float(report["test"]), 4),
+    }
+
+
+def train_main_job() -> None:
     import train_digits
 
     with tempfile.TemporaryDirectory() as out:
-        train_digits.main(["--out", out, "--no-progress"])
+        report = train_digits.main([*MAIN_JOB_ARGUMENTS, "--out", out, "--no-progress"])
         shutil.copy(Path(out) / "cost.png", IMAGES / "cost.png")
+    record = json.dumps(caption_record(report), indent=2)
+    (IMAGES / "cost.json").write_text(record + "\n")
+
+
+def main() -> None:
+    require_checkout_code("readme_images.py")
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    draw_small_graph()
+    train_main_job()
 
 
 if __name__ == "__main__":

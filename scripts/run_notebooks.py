@@ -1,7 +1,8 @@
 """Re-execute the notebooks in place, so their committed outputs match the library.
 
 Run: .venv/bin/python scripts/run_notebooks.py [notebooks/05_optimizers.ipynb ...]
-(all notebooks when none is named). Files they write go to a temporary folder.
+(all notebooks when none is named). Files they write go to a temporary folder. The kernels
+import .venv's autograd-mini; the script stops if that is not the checkout's code.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")  # this environment's kernel first
 
 import nbformat
 from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkout_code import require_checkout_code  # a sibling script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(paths: list[str]) -> None:
+    require_checkout_code("run_notebooks.py")
     notebooks = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)

@@ -1,10 +1,10 @@
 """The main job: train the documents' digits classifier end to end.
 
 scikit-learn's 8x8 digits (10 classes), split 70/15/15 with stratification,
-standardized with the training set's statistics, then an MLP with
-BatchNorm, Dropout and Adam (000_adf05432061c94f4.txt section 7.5, "with
-advanced techniques"), trained with mini-batches, a cosine learning-rate
-schedule and early stopping. Prints dev and test accuracy and the
+standardized with the training set's statistics, then an MLP with BatchNorm,
+Dropout and Adam (CS229 Lecture 12 notes: Backpropagation & Deep Learning,
+section 7.5, "with advanced techniques"), trained with mini-batches, a cosine
+learning-rate schedule and early stopping. Prints dev and test accuracy and the
 bias/variance diagnosis, and writes into the output folder:
 
 - ``cost.png``: train and dev cost per epoch;
@@ -46,7 +46,21 @@ def build_model(rng: np.random.Generator) -> nn.Sequential:
     )
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
+def describe(model: nn.Sequential) -> str:
+    """The model in a few words, read off its layers: "64-128-64-10 MLP (BatchNorm1d, ...)"."""
+    linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+    sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
+    others: list[str] = []
+    for layer in model:
+        name = f"Dropout {layer.p}" if isinstance(layer, nn.Dropout) else type(layer).__name__
+        if not isinstance(layer, nn.Linear) and name not in others:
+            others.append(name)
+    return f"{'-'.join(map(str, sizes))} MLP ({', '.join(others)})"
+
+
+def main(argv: list[str] | None = None) -> dict[str, float | int | str]:
+    """Train, report and write the three files; returns the model's description, the number of
+    epochs run and the train, dev and test accuracies."""
     parser = argparse.ArgumentParser(description="Train the digits classifier (the main job).")
     parser.add_argument("--out", default="out/digits", help="output folder (default: out/digits)")
     parser.add_argument("--epochs", type=int, default=80, help="maximum number of epochs")
@@ -104,7 +118,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     nn.save(model, out / "model.safetensors", metadata={"test_accuracy": f"{test_accuracy:.4f}"})
     for name in ("cost.png", "graph.svg", "model.safetensors"):
         print(f"wrote {os.path.join(out, name)}")
-    return {"train": train_accuracy, "dev": dev_accuracy, "test": test_accuracy}
+    return {
+        "model": describe(model),
+        "epochs_run": history.epochs,
+        "train": train_accuracy,
+        "dev": dev_accuracy,
+        "test": test_accuracy,
+    }
 
 
 if __name__ == "__main__":
