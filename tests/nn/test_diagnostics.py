@@ -1,5 +1,6 @@
 """Graphs of nn models, module clusters, and gradient-flow diagnostics
-(000_adf05432061c94f4.txt section 7.4; 001 sections 9-10)."""
+(CS229 Lecture 12 notes, section 7.4; Improving Deep Neural Networks notes,
+sections 9-10)."""
 
 from __future__ import annotations
 

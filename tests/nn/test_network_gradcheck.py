@@ -1,5 +1,5 @@
-"""gradcheck on whole networks: 001 section 12 (all of theta at once) and section 13's
-practical rules (dropout off, the L2 term included)."""
+"""gradcheck on whole networks: Improving Deep Neural Networks notes, section 12 (all of
+theta at once) and section 13's practical rules (dropout off, the L2 term included)."""
 
 from __future__ import annotations
 

@@ -115,7 +115,8 @@ def test_nn_gradients_follow_the_delta_recipe(network):
 
 @given(networks(), st.floats(0.01, 5.0))
 def test_l2_adds_lambda_over_m_times_w(network, lam):
-    """Cost + lambda/2m sum ||W||^2 gives dW += lambda/m W (001 section 3)."""
+    """Cost + lambda/2m sum ||W||^2 gives dW += lambda/m W (Improving Deep Neural Networks
+    notes, section 3)."""
     X, Y, weights, biases, hidden, output = network
     got = nn_gradients(X, Y, weights, biases, hidden, output, lam=lam)
     expected = delta_recipe(X, Y, weights, biases, hidden, OUTPUTS[output], lam=lam)
@@ -126,7 +127,8 @@ def test_l2_adds_lambda_over_m_times_w(network, lam):
 
 @given(networks(), st.sampled_from([0.5, 0.8, 0.9]), st.data())
 def test_inverted_dropout_applies_the_mask_to_the_deltas(network, keep_prob, data):
-    """Backprop through a fixed mask: dA = dA * D / keep_prob (003 section 5.1)."""
+    """Backprop through a fixed mask: dA = dA * D / keep_prob (Neural Networks course
+    notes, section 5.1)."""
     X, Y, weights, biases, hidden, output = network
     masks = [
         data.draw(arrays((W.shape[0], X.shape[1]), st.booleans()).map(lambda a: a.astype(float)))

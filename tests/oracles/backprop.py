@@ -1,5 +1,6 @@
-"""Backpropagation by hand: the delta recipe of 002_ff2f64e50e6d1205.txt and
-004_47288f4d403d6b66.txt, and the 3-layer "cat" network of 000_adf05432061c94f4.txt.
+"""Backpropagation by hand: the delta recipe of the CS229 backpropagation notes and
+the SKEMA backpropagation slides, and the 3-layer "cat" network of
+the CS229 Lecture 12 notes.
 
 Column notation: X is (n_x, m), W^[l] is (n^[l], n^[l-1]), b^[l] is (n^[l], 1).
 
@@ -56,8 +57,9 @@ def forward(X, weights, biases, hidden="relu", output="sigmoid", masks=None, kee
 def delta_recipe(
     X, Y, weights, biases, hidden="relu", output="sigmoid", lam=0.0, masks=None, keep_prob=1.0
 ):
-    """dW^[l], db^[l] by the three-step recipe; with L2 (dW += lambda/m W, 001 section 3)
-    and inverted dropout applied to the deltas through fixed masks (003 section 5.1)."""
+    """dW^[l], db^[l] by the three-step recipe; with L2 (dW += lambda/m W, Improving Deep
+    Neural Networks notes, section 3) and inverted dropout applied to the deltas through
+    fixed masks (Neural Networks course notes, section 5.1)."""
     _, g_prime = ACTIVATIONS[hidden]
     m = X.shape[1]
     Z, A = forward(X, weights, biases, hidden, output, masks, keep_prob)
@@ -89,14 +91,15 @@ def cost(X, Y, weights, biases, hidden="relu", output="sigmoid", lam=0.0):
 
 
 def logistic_regression_gradients(X, Y, W, b):
-    """Logistic regression (002, N = 1): dW = 1/m (A - Y) X^T, db = 1/m sum(A - Y)."""
+    """Logistic regression (CS229 backpropagation notes, N = 1): dW = 1/m (A - Y) X^T,
+    db = 1/m sum(A - Y)."""
     A = sigmoid(W @ X + b)
     m = X.shape[1]
     return (A - Y) @ X.T / m, (A - Y).sum(axis=1, keepdims=True) / m
 
 
 def cat_network_gradients(X, Y, W1, b1, W2, b2, W3, b3):
-    """The 3-layer sigmoid network of 000 section 7.1, step by step."""
+    """The 3-layer sigmoid network of the CS229 Lecture 12 notes section 7.1, step by step."""
     m = X.shape[1]
     A1 = sigmoid(W1 @ X + b1)
     A2 = sigmoid(W2 @ A1 + b2)

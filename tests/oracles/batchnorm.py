@@ -1,4 +1,4 @@
-"""BatchNorm as 000_adf05432061c94f4.txt section 7.2 writes it (features in rows: Z is (n, m))."""
+"""BatchNorm as the CS229 Lecture 12 notes (section 7.2) write it (features in rows: Z is (n, m))."""
 
 from __future__ import annotations
 
