@@ -1,4 +1,4 @@
-"""BatchNorm as the CS229 Lecture 12 notes (section 7.2) write it (features in rows: Z is (n, m))."""
+"""BatchNorm as the CS229 Lecture 12 notes (section 7.2) write it (features in rows, Z: (n, m))."""
 
 from __future__ import annotations
 
