@@ -1,13 +1,24 @@
-"""autograd-mini: a small, exact reverse-mode automatic differentiation engine on numpy."""
+"""autograd-mini: a small, exact reverse-mode automatic differentiation engine on numpy.
+
+Where to read: ``tensor.py`` (the Tensor), ``graph.py`` (how an op records a
+node, and the backward walk), ``ops.py`` (the table of derivatives and each
+op's forward beside its backward), ``kernels.py`` (stable formulas and BLAS
+shortcuts the ops compute with).
+"""
 
 # isort: off
 # tensor first: it imports graph and ops at its end, and they import Tensor from it
-from .tensor import RemovableHandle, Tensor, as_tensor
+from .tensor import RemovableHandle, Tensor, as_array, as_tensor
 
 # isort: on
+from . import kernels
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .dtypes import get_default_dtype, set_default_dtype
-from .function import Function, Node, ShapeError
-from .functions import (
+from .errors import ShapeError
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck
+from .graph import Function, Node, attach_formulas, grad, sum_to_shape
+from .ops import (
     abs,
     cat,
     clip,
@@ -27,9 +38,6 @@ from .functions import (
     tanh,
     where,
 )
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck
-from .graph import grad
 from .viz import GraphvizNotInstalledError, draw_graph
 
 __version__ = "0.1.0"  # the one place it is written: pyproject reads it, nn imports it
@@ -44,17 +52,22 @@ __all__ = [
     "ShapeError",
     "Tensor",
     "abs",
+    "as_array",
     "as_tensor",
+    "attach_formulas",
     "cat",
     "clip",
     "concatenate",
+    "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "exp",
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "is_anomaly_enabled",
     "is_grad_enabled",
+    "kernels",
     "leaky_relu",
     "log",
     "log_softmax",
@@ -64,11 +77,13 @@ __all__ = [
     "no_grad",
     "relu",
     "set_default_dtype",
+    "set_detect_anomaly",
     "set_grad_enabled",
     "sigmoid",
     "softmax",
     "sqrt",
     "stack",
+    "sum_to_shape",
     "tanh",
     "where",
 ]

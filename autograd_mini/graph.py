@@ -1,28 +1,343 @@
-"""Reverse-mode differentiation: the backward walk over recorded nodes.
+"""The graph: how an op records a node, and the backward walk over the nodes.
 
-The walk is iterative (no recursion, so a chain of 100,000 ops works) and
-runs each reachable node's backward once, after every node that consumes
-its output. Nodes are numbered as they are created, and an op is always
-created after its inputs, so taking pending nodes from a max-heap on that
-number gives exactly this order: when a node comes out, every consumer it
-has in the graph has already sent its gradient, summed into ``pending``.
+Recording. An op is a subclass of ``Function`` with two static methods on
+ndarrays (``ops.py`` is the library's table of them)::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved
+            return grad * y
+
+``Exp.apply(tensor)`` runs ``forward`` on the tensors' arrays and, when an
+input requires grad, leaves a ``Node`` (the ``ctx``) in the graph. Positional
+arguments are the op's inputs, keyword arguments its options (axis, ...).
+``backward`` returns one gradient per positional input (None where there is
+none), or a bare gradient for a single input; gradients of broadcast inputs
+are summed back to the input's shape by the engine. As in PyTorch, a node
+refers to the nodes that made its inputs, not to the intermediate tensors:
+the graph keeps no intermediate result alive, only what forward saved.
+
+Walking. ``backward`` runs each reachable node's backward once, after every
+node that consumes its output, iteratively (a chain of 100,000 ops works).
+Nodes are numbered as they are created, and an op is always created after
+its inputs, so taking pending nodes from a max-heap on that number gives
+exactly this order: when a node comes out, every consumer has already sent
+its gradient, summed into ``pending``. The loop (``_walk``) is short; what
+it does only when asked lives in helpers it does not enter otherwise: hooks
+and ``grad()``'s targets (``hooks.py``), the recorded backward of
+``create_graph`` (``double_backward.py``), version checks (only when some
+``.data`` was assigned since the forward pass), and observers (anomaly
+mode's checks, ``trace_backward``'s record).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from . import tensor as tensor_module
-from .function import Node, RetainGrad, ShapeError, freed_message
+from . import anomaly
+from .double_backward import recorded_backward
+from .errors import (
+    ShapeError,
+    arity_message,
+    as_output,
+    broadcast_backward_error,
+    checked_gradient,
+    freed_message,
+    modified_message,
+    named_error,
+    needs_gradient_message,
+    no_grad_message,
+    seed_shape_error,
+)
 from .grad_mode import _state as _grad_state
-from .reductions import sum_rows
-from .tensor import Tensor
+from .hooks import RetainGrad, apply_hooks, before_backward
+from .kernels import sum_rows
+from .tensor import Tensor, data_clock
 
-Gradient = Any  # an ndarray, or a Tensor when the backward pass is recorded
+Gradient = Any  # an ndarray (or numpy scalar), or a Tensor when the backward pass is recorded
+
+# --------------------------------------------------------------------------
+# Recording: Function and Node
+
+_sequence = itertools.count()  # node numbers: creation order, a topological order of the graph
+
+
+class Node:
+    """One recorded op application: the ``ctx`` of its forward and backward.
+
+    Attributes: ``function`` (the Function class), ``name`` (the op's name),
+    ``parents`` (per positional input that gets a gradient, the node that made
+    it, or the leaf tensor itself; None for inputs that need no gradient),
+    ``needs_input_grad`` (one bool per positional input), ``saved`` (what
+    forward saved; None once backward has freed it), ``output_info`` (shape,
+    dtype and name of the output). Ops may set any other attribute in forward
+    for backward.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "function",
+        "needs_input_grad",
+        "saved",
+        "sequence",
+        "_inputs",
+        "_arrays",
+        "_clock",
+        "_hooks",
+        "_output_shape",
+        "_output_dtype",
+        "output_name",
+    )
+    # Rarely set, so class-level defaults keep node creation (the hot path) short: the
+    # output's array when forward saved it, the output's version counter once the output
+    # (or a view sharing it) has one, and where the user's code called the op (anomaly mode).
+    _output_array: np.ndarray | None = None
+    _output_cell: list[int] | None = None
+    origin: str | None = None
+
+    def __init__(
+        self, function: type[Function], needs_input_grad: tuple, inputs: list, arrays: list
+    ) -> None:
+        self.function = function
+        self.needs_input_grad = needs_input_grad
+        self.saved: tuple[Any, ...] | None = ()
+        self.sequence = next(_sequence)
+        self._inputs = inputs  # per input: the Node that made it, a leaf Tensor, or a constant
+        self._arrays = arrays  # per input: its values at forward time
+        self._clock = data_clock[0]
+        self._hooks: list | None = None  # on the output's gradient (retain_grad() is one)
+        self.output_name: str | None = None  # the output tensor's name, kept for drawings
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    @property
+    def output_info(self) -> tuple[tuple[int, ...], np.dtype, str | None]:
+        """(shape, dtype, name) of the output: what a drawing shows of a tensor it does not hold."""
+        return self._output_shape, self._output_dtype, self.output_name
+
+    @property
+    def parents(self) -> tuple[Any, ...]:
+        """Per positional input: the node that made it, or the leaf (None: it needs no grad)."""
+        return tuple(
+            [arg if need else None for arg, need in zip(self._inputs, self.needs_input_grad)]
+        )
+
+    def __repr__(self) -> str:
+        return f"<grad_fn {self.name}>"
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep ``values`` (inputs, the output, or constants) for backward as ``ctx.saved``."""
+        self.saved = values
+
+    def free(self) -> None:
+        """Let go of what forward saved (after backward); a second backward will raise."""
+        self.saved = self._arrays = None
+        self.__dict__.clear()
+
+    def check_versions(self) -> None:
+        """Raise if a tensor whose data this op saved was assigned since the forward pass."""
+        for value in self.saved:  # type: ignore[union-attr]
+            for position, (arg, array) in enumerate(zip(self._inputs, self._arrays)):
+                if array is value and _version_of(arg) > self._clock:
+                    raise RuntimeError(
+                        modified_message(self.name, f"input {position}", array.shape)
+                    )
+            if value is self._output_array and _version_of(self) > self._clock:
+                raise RuntimeError(modified_message(self.name, "its output", value.shape))
+
+    def retain_output(self, tensor: Tensor) -> None:
+        hooks = self.output_hooks()
+        if not any(type(hook) is RetainGrad for hook in hooks):
+            hooks.append(RetainGrad(tensor))
+
+    def output_hooks(self) -> list:
+        if self._hooks is None:
+            self._hooks = []
+        return self._hooks
+
+    def retained_tensor(self) -> Tensor | None:
+        """The output tensor, if ``retain_grad()`` was called on it and it is still alive."""
+        for hook in self._hooks or ():
+            if type(hook) is RetainGrad:
+                return hook.tensor()
+        return None
+
+
+def _version_of(value: Any) -> int:
+    """The version of a tensor, or of the output of a node (0 for other values)."""
+    if isinstance(value, Tensor):
+        return value._version
+    if isinstance(value, Node) and value._output_cell is not None:
+        return value._output_cell[0]
+    return 0
+
+
+class ForwardContext:
+    """The ctx of a forward that is not recorded (no input requires grad, or no_grad)."""
+
+    origin = None
+
+    def __init__(self, count: int) -> None:
+        self.needs_input_grad = (False,) * count
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Nothing to keep: no backward will run."""
+
+
+class Function:
+    """Base class of ops: define static ``forward(ctx, ...)`` and ``backward(ctx, grad)``.
+
+    ``name`` (default: the class name) is what ``grad_fn.name``, error
+    messages and drawings show; ``formula`` (default: the name) is the
+    derivative rule as text, which ``trace_backward`` shows. ``returns_view``
+    marks ops whose output may be a view of their first input (transpose,
+    basic indexing, reshape): the output then shares that input's version.
+    """
+
+    name: ClassVar[str] = "Function"
+    formula: ClassVar[str] = "Function"
+    returns_view: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__
+        if "formula" not in cls.__dict__:
+            cls.formula = cls.name
+        for method in ("forward", "backward"):
+            if not callable(getattr(cls, method, None)):
+                raise TypeError(f"Function {cls.__name__} must define a static {method}()")
+
+    forward: ClassVar[Any]
+    backward: ClassVar[Any]
+
+    @classmethod
+    def apply(cls, *args: Any, **options: Any) -> Tensor:
+        """``forward`` on the arrays of ``args``; a Node in the graph if an input requires grad."""
+        arrays, inputs, needs = [], [], []  # inputs: what the node keeps (producers of outputs)
+        record = False
+        for arg in args:  # one explicit loop: faster than comprehensions, and it runs per op
+            if isinstance(arg, Tensor):
+                arrays.append(arg._data)
+                if arg._requires_grad:
+                    record = True
+                    needs.append(True)
+                    inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
+                    continue
+            else:  # lists become arrays, so that backward can rely on .shape and .T
+                arrays.append(np.asarray(arg) if type(arg) in (list, tuple) else arg)
+            inputs.append(arg)
+            needs.append(False)
+        record = record and _grad_state.enabled
+        ctx = Node(cls, tuple(needs), inputs, arrays) if record else ForwardContext(len(args))
+        try:
+            out = cls.forward(ctx, *arrays, **options)
+        except (ValueError, IndexError, TypeError) as error:
+            raise named_error(cls.name, arrays, error) from None
+        if type(out) is not np.ndarray or out.dtype.kind != "f":
+            out = _as_output_array(cls, ctx, out)
+        result = Tensor._from_op(out, ctx if record else None)
+        if record:
+            ctx._output_shape, ctx._output_dtype = out.shape, out.dtype
+            for value in ctx.saved:  # version checks and create_graph look for the output
+                if value is out:
+                    ctx._output_array = out
+        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
+            _share_version_if_view(result, args[0], arrays[0], ctx if record else None)
+        if anomaly.state.enabled:
+            anomaly.after_forward(cls, ctx, arrays, out)
+        return result
+
+
+def _as_output_array(function: type[Function], ctx: Any, out: Any) -> np.ndarray:
+    """A forward's result as a floating ndarray; where forward saved the result itself (a
+    numpy scalar, as ``np.exp`` of a 0-d array gives), the array is saved in its place, so
+    that version checks and create_graph recognise it as the output."""
+    array = as_output(function.name, out)
+    saved = getattr(ctx, "saved", ())
+    if array is not out and any(value is out for value in saved):
+        ctx.saved = tuple(array if value is out else value for value in saved)
+    return array
+
+
+def _share_version_if_view(result: Tensor, source: Tensor, array: np.ndarray, node: Any) -> None:
+    """A view of its input shares the input's version counter: changing one changes both."""
+    out, base = result._data, result._data.base
+    if (
+        base is array
+        or (base is array.base and base is not None)
+        or np.may_share_memory(out, array)
+    ):
+        result._version_cell = cell = source.shared_version_cell()
+        if node is not None:
+            node._output_cell = cell
+
+
+_TABLE_ROW = re.compile(r"^ {4}([a-z_]+) {2,}(\S.*)$")
+
+
+def attach_formulas(table: str, namespace: dict[str, Any]) -> dict[str, str]:
+    """Give the ops defined in a module their names and formulas from its table of derivatives.
+
+    ``table`` holds one row per op, ``    name   formula`` (indented four spaces,
+    two or more spaces apart; a longer formula goes on in lines indented
+    further; the module docstring of ``ops.py`` is one).
+    Each Function subclass defined in ``namespace`` (a module's ``globals()``)
+    is named after its class in snake case (``LogSoftmax`` is "log_softmax")
+    unless it sets ``name``, and gets its row's text as ``formula``. An op
+    without a row, or a row without an op, raises. Returns the rows.
+    """
+    rows = _table_rows(table)
+    module = namespace["__name__"]
+    ops = [
+        value
+        for value in namespace.values()
+        if isinstance(value, type) and issubclass(value, Function) and value.__module__ == module
+    ]
+    for op in ops:
+        if "name" not in op.__dict__ or op.name == op.__name__:
+            op.name = re.sub(r"(?<!^)(?=[A-Z])", "_", op.__name__).lower()
+        if op.name not in rows:
+            raise TypeError(f"{module}: the op {op.name!r} has no row in the table of derivatives")
+        op.formula = rows[op.name]
+    unknown = set(rows) - {op.name for op in ops}
+    if unknown:
+        raise TypeError(f"{module}: the table of derivatives names no op {sorted(unknown)}")
+    return rows
+
+
+def _table_rows(table: str) -> dict[str, str]:
+    rows: dict[str, str] = {}
+    name = None
+    for line in table.splitlines():
+        row = _TABLE_ROW.match(line)
+        if row:
+            name = row.group(1)
+            rows[name] = row.group(2).strip()
+        elif name is not None and line.startswith(" " * 8) and line.strip():
+            rows[name] += " " + line.strip()  # the row goes on
+        else:
+            name = None
+    return rows
+
+
+# --------------------------------------------------------------------------
+# Walking: backward() and grad()
 
 
 def backward(
@@ -30,23 +345,104 @@ def backward(
     gradient: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    observer: Any = None,
 ) -> None:
-    """``tensor.backward(...)``: accumulate gradients into the leaves' ``.grad``."""
+    """Accumulate d(tensor)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+    ``gradient`` is dL/d(tensor), needed unless ``tensor`` has one element. Saved arrays
+    are freed unless ``retain_graph`` (default: ``create_graph``); ``create_graph=True``
+    records the backward pass (``.grad`` stays an ndarray: see ``grad()``)."""
     if not tensor._requires_grad:
-        raise RuntimeError(
-            f"backward: this tensor (shape {tensor.shape}) does not require grad: no input "
-            "of the ops that made it had requires_grad=True. Create the parameters with "
-            "Tensor(..., requires_grad=True), and do not compute the loss under no_grad()."
-        )
-    seed = _seed_gradient("backward", tensor, gradient, create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    leaf_grads, owned = _walk([tensor], [seed], retain_graph, create_graph)
-    if owned:
-        _store_owned(leaf_grads)
+        raise RuntimeError(no_grad_message(tensor.shape))
+    data = tensor._data
+    if gradient is None and data.size == 1 and not create_graph:  # a loss: dL/dL = 1
+        seed = np.ones(data.shape, data.dtype)
     else:
-        for leaf, grad in leaf_grads.items():
-            _accumulate(leaf, grad)
+        seed = _seed_gradient("backward", tensor, gradient, create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    observer = anomaly.with_checks(observer) if anomaly.state.enabled else observer
+    for leaf, grad in _walk([tensor], [seed], retain, create_graph, None, observer).items():
+        leaf._add_to_grad(apply_hooks(leaf._hooks, grad) if leaf._hooks else grad)
+
+
+def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: bool) -> Gradient:
+    """dL/d(output) to start from: 1 for a one-element output, else ``gradient`` (a copy)."""
+    data = output._data
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(needs_gradient_message(caller, data.shape))
+        seed = np.ones(data.shape, dtype=data.dtype)
+    elif isinstance(gradient, Tensor) and create_graph:
+        seed = gradient  # a differentiable seed (jvp's double-vjp trick differentiates it)
+    else:  # never the caller's array: the walk may pass it on as some leaf's .grad
+        seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, data.dtype)
+    if seed.shape != data.shape:
+        raise seed_shape_error(caller, seed.shape, data.shape)
+    return Tensor._from_op(seed, None) if create_graph and type(seed) is np.ndarray else seed
+
+
+def _walk(roots: list, seeds: list, retain_graph: bool, create_graph: bool, targets, observer):
+    """Run each reachable node's backward once, consumers first; the leaves' gradients."""
+    leaf_grads, pending, queue = {}, {}, []  # pending: node -> its output gradient so far
+    send = _send if observer is None else observer.sender(_send)
+    for root, seed in zip(roots, seeds):
+        send(root if root.grad_fn is None else root.grad_fn, seed, pending, queue, leaf_grads)
+    recording, _grad_state.enabled = _grad_state.enabled, create_graph
+    try:
+        while queue:  # a max-heap on node numbers: consumers come out before producers
+            node = heappop(queue)[1]
+            grad = pending.pop(node)
+            if node._hooks is not None or targets is not None:
+                grad = before_backward(node, grad, targets)
+            input_grads = _run_backward(node, grad, create_graph)
+            for parent, need, parent_grad, array in zip(
+                node._inputs, node.needs_input_grad, input_grads, node._arrays
+            ):
+                if need and parent_grad is not None:
+                    if type(parent_grad) is not np.ndarray:  # numpy scalars, Tensors, mistakes
+                        parent_grad = checked_gradient(node, parent_grad, input_grads)
+                    if parent_grad.shape != array.shape:  # the input was broadcast
+                        parent_grad = sum_to_shape(parent_grad, array.shape)
+                    send(parent, parent_grad, pending, queue, leaf_grads)
+            if observer is not None:
+                observer.ran(node, grad, input_grads, retain_graph)
+            if not retain_graph:
+                node.free()
+    except SumToShapeError as error:
+        raise broadcast_backward_error(node.name, *error.args) from None
+    finally:
+        _grad_state.enabled = recording
+    return leaf_grads
+
+
+def _run_backward(node: Node, grad: Gradient, create_graph: bool) -> tuple[Gradient, ...]:
+    """``node``'s backward on its output's gradient: one gradient (or None) per input."""
+    if node.saved is None:
+        raise RuntimeError(freed_message(node.name))
+    if node._clock < data_clock[0]:  # some .data was assigned since: check only then (8-12%)
+        node.check_versions()
+    if create_graph:
+        input_grads = recorded_backward(node, grad)
+    else:  # backward gets an ndarray, not the numpy scalar 0-d arithmetic gives
+        input_grads = node.function.backward(node, np.asarray(grad))
+    if type(input_grads) is not tuple:  # a bare gradient (one input), or a list
+        input_grads = tuple(input_grads) if type(input_grads) is list else (input_grads,)
+    if len(input_grads) != len(node.needs_input_grad):
+        raise RuntimeError(arity_message(node.name, len(input_grads), len(node.needs_input_grad)))
+    return input_grads
+
+
+def _send(target: Any, grad: Gradient, pending: dict, queue: list, leaf_grads: dict) -> None:
+    """Add ``grad`` to what ``target`` (a node, or a leaf tensor) has received so far."""
+    if type(target) is Node:  # made by an op: its backward runs once every consumer has sent
+        previous = pending.get(target)
+        if previous is None:
+            pending[target] = grad
+            heappush(queue, (-target.sequence, target))
+        else:
+            pending[target] = previous + grad
+    else:
+        previous = leaf_grads.get(target)
+        leaf_grads[target] = grad if previous is None else previous + grad
 
 
 def grad(
@@ -67,6 +463,28 @@ def grad(
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    seeds = _seeds_for_grad(outputs, inputs, grad_outputs, create_graph)
+    targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
+    observer = anomaly.with_checks(None) if anomaly.state.enabled else None
+    retain = create_graph if retain_graph is None else retain_graph
+    leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer)
+    leaf_grads = {k: apply_hooks(k._hooks, g) if k._hooks else g for k, g in leaf_grads.items()}
+    results: list[Tensor | None] = []
+    for position, tensor in enumerate(inputs):
+        value = leaf_grads.get(tensor) if tensor.grad_fn is None else targets[tensor.grad_fn]
+        if value is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {position} (shape {tensor.shape}) was not used to compute "
+                "the outputs; pass allow_unused=True to get None for it"
+            )
+        results.append(None if value is None else _as_result_tensor(value, tensor))
+    return tuple(results)
+
+
+def _seeds_for_grad(
+    outputs: list[Tensor], inputs: list[Tensor], grad_outputs: Any, create_graph: bool
+) -> list[Gradient]:
+    """grad()'s arguments checked, and one seed per output."""
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, (Tensor, np.ndarray)):
@@ -84,35 +502,16 @@ def grad(
                 f"grad: input {position} does not require grad; only tensors with "
                 "requires_grad=True (or results computed from them) can be differentiated against"
             )
-    seeds = []
-    for position, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
+    for position, output in enumerate(outputs):
         if not output._requires_grad:
             raise RuntimeError(
                 f"grad: output {position} (shape {output.shape}) does not require grad; "
                 "it was not computed from any tensor with requires_grad=True"
             )
-        seeds.append(_seed_gradient("grad", output, grad_output, create_graph))
-    if retain_graph is None:
-        retain_graph = create_graph
-
-    wanted_nodes = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
-    leaf_grads, _ = _walk(outputs, seeds, retain_graph, create_graph, wanted_nodes, False)
-    results: list[Tensor | None] = []
-    for position, tensor in enumerate(inputs):
-        if tensor.grad_fn is None:
-            value = leaf_grads.get(tensor)
-        else:
-            value = wanted_nodes[tensor.grad_fn]
-        if value is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {position} (shape {tensor.shape}) was not used to compute "
-                    "the outputs; pass allow_unused=True to get None for it"
-                )
-            results.append(None)
-            continue
-        results.append(_as_result_tensor(value, tensor))
-    return tuple(results)
+    return [
+        _seed_gradient("grad", output, grad_output, create_graph)
+        for output, grad_output in zip(outputs, grad_outputs)
+    ]
 
 
 def _as_result_tensor(value: Gradient, like: Tensor) -> Tensor:
@@ -121,327 +520,46 @@ def _as_result_tensor(value: Gradient, like: Tensor) -> Tensor:
     return Tensor._from_op(np.array(value, dtype=like.dtype, copy=True), None)
 
 
-def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: bool) -> Gradient:
-    """dL/d(output) to start from: ones for a single element, else the given array."""
-    if gradient is None:
-        data = output._data
-        if data.size != 1:
-            raise RuntimeError(
-                f"{caller}: the output has shape {output.shape}, so it needs a gradient: "
-                f"pass gradient=<array of shape {output.shape}> holding dL/d(output) "
-                "(np.ones(shape) gives the gradient of its sum), or reduce the output to "
-                "one element first with .sum() or .mean()"
-            )
-        seed = _ONE.get(data.dtype) if data.shape == () else None
-        if seed is None:
-            seed = np.ones(data.shape, dtype=data.dtype)
-    else:
-        if isinstance(gradient, Tensor):
-            if create_graph:
-                seed_tensor = gradient
-                if seed_tensor.shape != output.shape:
-                    raise _seed_shape_error(caller, output, seed_tensor.shape)
-                return seed_tensor
-            gradient = gradient._data
-        seed = np.array(gradient, dtype=output.dtype, copy=True)  # never the caller's array
-        if seed.shape != output.shape:
-            raise _seed_shape_error(caller, output, seed.shape)
-    return Tensor._from_op(np.array(seed), None) if create_graph else seed
+# --------------------------------------------------------------------------
+# Un-broadcasting
 
 
-# The seed of a scalar output: a numpy scalar, as numpy's own arithmetic on 0-d arrays
-# returns, so that the first backward steps (a mean's 1/m, say) cost scalar arithmetic
-# (0.1 us) instead of a ufunc call on a 0-d array (0.5 to 1 us). Scalars are immutable.
-_ONE = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
-
-
-def _seed_shape_error(caller: str, output: Tensor, shape: tuple[int, ...]) -> ShapeError:
-    return ShapeError(
-        f"{caller}: gradient has shape {shape} but the output has shape {output.shape}; "
-        "the gradient must have the output's shape"
-    )
-
-
-def _walk(
-    roots: list[Tensor],
-    seeds: list[Gradient],
-    retain_graph: bool,
-    create_graph: bool,
-    wanted_nodes: dict[Node, Gradient] | None = None,
-    accumulate: bool = True,
-) -> tuple[dict[Tensor, Gradient], bool]:
-    """Run every reachable node's backward once, consumers first.
-
-    Returns the leaves' gradients, and whether the walk owns them: True when
-    only the library's ops ran (each returns arrays it made, views of them or
-    the gradient it got) and no hook replaced a gradient, so that no gradient
-    is an array held elsewhere. ``wanted_nodes`` maps nodes whose output
-    gradient the caller wants (for ``grad()``) to None; the walk fills in
-    their gradients. ``accumulate`` says whether tensors that called
-    ``retain_grad()`` get their ``.grad`` (``backward()``) or not (``grad()``,
-    which leaves every ``.grad`` alone).
-    """
-    leaf_grads: dict[Tensor, Gradient] = {}
-    pending: dict[Node, Gradient] = {}  # the gradient summed so far for each node's output
-    queue: list[tuple[int, Node]] = []  # max-heap on creation order (sequence numbers negated)
-    for root, seed in zip(roots, seeds):
-        _send(root, seed, leaf_grads, pending, queue)
-
-    owned = not create_graph  # recorded gradients belong to the new graph
-    clock = tensor_module.data_clock
-    previous_mode = _grad_state.enabled
-    _grad_state.enabled = create_graph
-    try:
-        while queue:
-            node = heappop(queue)[1]
-            grad = pending.pop(node)
-            if node._hooks is not None:
-                grad = _run_output_hooks(node, grad, accumulate)
-                owned = False
-            if wanted_nodes is not None and node in wanted_nodes:
-                wanted_nodes[node] = grad
-            if node.saved is None:
-                raise RuntimeError(freed_message(node))
-            if node._clock < clock[0]:  # some tensor's .data was assigned since the forward
-                node.check_versions()
-            if create_graph:
-                input_grads = _recorded_backward(node, grad)
-            else:
-                function = node.function
-                if function.new_arrays_only:
-                    input_grads = function.backward(node, grad)
-                else:  # a custom op: it gets ndarrays, as documented, and its results are checked
-                    owned = False
-                    input_grads = _custom_gradients(
-                        node, function.backward(node, _as_ndarray(grad))
-                    )
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            needs = node.needs_input_grad
-            if len(input_grads) != len(needs):
-                raise RuntimeError(_arity_message(node, len(input_grads)))
-            for parent, need, parent_grad, array in zip(
-                node._inputs, needs, input_grads, node._arrays
-            ):
-                if not need or parent_grad is None:
-                    continue
-                if parent_grad.shape != array.shape:  # the input was broadcast
-                    parent_grad = _sum_to_input_shape(parent_grad, array.shape, node)
-                # (what _send does, written out: this runs for every edge of the graph)
-                if type(parent) is Node:  # made by an op: its backward runs later
-                    previous = pending.get(parent)
-                    if previous is None:
-                        pending[parent] = parent_grad
-                        heappush(queue, (-parent.sequence, parent))
-                    else:
-                        pending[parent] = previous + parent_grad
-                else:  # a leaf
-                    previous = leaf_grads.get(parent)
-                    leaf_grads[parent] = parent_grad if previous is None else previous + parent_grad
-            if not retain_graph:  # free what forward saved; a second pass will raise
-                node.saved = node._arrays = None
-                node.__dict__.clear()
-    finally:
-        _grad_state.enabled = previous_mode
-
-    for leaf, grad in leaf_grads.items():
-        if leaf._hooks:
-            leaf_grads[leaf] = _apply_hooks(leaf._hooks, grad)
-            owned = False
-    return leaf_grads, owned
-
-
-def _store_owned(leaf_grads: dict[Tensor, Gradient]) -> None:
-    """Accumulate gradients the walk owns: a leaf with no .grad yet takes its array as is.
-
-    A leaf takes an ndarray that is the whole of its memory (an array that owns
-    it, or a contiguous view of all of it, such as a transpose) unless another
-    leaf took that memory already (an add passes the same array to both of its
-    inputs); the others are copied, so that no two .grad arrays share memory.
-    """
-    taken: set[int] = set()
-    for leaf, grad in leaf_grads.items():
-        if leaf._grad is None and type(grad) is np.ndarray and grad.dtype == leaf._data.dtype:
-            memory = grad if grad.base is None else grad.base
-            if (
-                id(memory) not in taken
-                and type(memory) is np.ndarray
-                and memory.base is None
-                and (memory is grad or _is_all_of(grad, memory))
-            ):
-                leaf._grad = grad
-                taken.add(id(memory))
-                continue
-        _accumulate(leaf, grad)
-
-
-def _is_all_of(view: np.ndarray, memory: np.ndarray) -> bool:
-    """True when ``view`` holds every element of ``memory`` once (a contiguous view as big)."""
-    flags = view.flags
-    return view.size == memory.size and (flags.c_contiguous or flags.f_contiguous)
-
-
-def _send(
-    tensor: Tensor,
-    grad: Gradient,
-    leaf_grads: dict[Tensor, Gradient],
-    pending: dict[Node, Gradient],
-    queue: list[tuple[int, Node]],
-) -> None:
-    """Add ``grad`` to what ``tensor`` has received: its node's pending sum, or its leaf sum."""
-    node = tensor.grad_fn
-    if node is None:
-        previous = leaf_grads.get(tensor)
-        leaf_grads[tensor] = grad if previous is None else previous + grad
-        return
-    previous = pending.get(node)
-    if previous is None:
-        pending[node] = grad
-        heappush(queue, (-node.sequence, node))
-    else:
-        pending[node] = previous + grad
-
-
-def _recorded_backward(node: Node, grad: Tensor) -> Any:
-    """Run ``node``'s backward on Tensors, so that the backward pass is itself recorded."""
-    plain_saved = node.saved
-    node.saved = node.saved_tensors()
-    function = node.function
-    try:
-        if function.new_arrays_only:
-            return function.backward(node, grad)
-        return _custom_gradients(node, function.backward(node, grad))
-    except TypeError as error:
-        if "ufunc" not in str(error):
-            raise
-        raise TypeError(
-            f"{node.name}: create_graph=True runs backward on Tensors, but this backward "
-            f"called a numpy function on one ({error}). Write the backward with operators "
-            "and Tensor methods to make it differentiable."
-        ) from error
-    finally:
-        node.saved = plain_saved
-
-
-def _custom_gradients(node: Node, returned: Any) -> tuple[Any, ...]:
-    """What a custom Function's backward returned, as a tuple of one gradient per input.
-
-    A list works as a tuple. Each gradient is an ndarray, a numpy scalar, a
-    Tensor (under create_graph), None, or a Python int or float, which becomes
-    a 0-d array of the input's dtype (so it fits a 0-d input only: for any
-    other the shape check that follows raises); anything else is a TypeError
-    naming the Function, the input and the type.
-    """
-    if type(returned) is list:
-        returned = tuple(returned)
-    elif type(returned) is not tuple:
-        returned = (returned,)
-    if len(returned) != len(node.needs_input_grad):
-        raise RuntimeError(_arity_message(node, len(returned)))
-    checked = []
-    for position, (value, array) in enumerate(zip(returned, node._arrays)):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = np.asarray(value, dtype=getattr(array, "dtype", np.float64))
-        elif value is not None and not isinstance(value, (np.ndarray, np.generic, Tensor)):
-            raise TypeError(
-                f"{node.name}.backward returned a {type(value).__name__} as the gradient of "
-                f"input {position}; return an ndarray of the input's shape "
-                f"{np.shape(array)} (or None where the input has no gradient)"
-            )
-        checked.append(value)
-    return tuple(checked)
-
-
-def _arity_message(node: Node, count: int) -> str:
-    return (
-        f"{node.name}.backward returned {count} gradients but the op has "
-        f"{len(node.needs_input_grad)} positional inputs; return one per input (None where an "
-        "input has no gradient)"
-    )
-
-
-def _run_output_hooks(node: Node, grad: Gradient, accumulate: bool) -> Gradient:
-    """The output's hooks in order, then retain_grad() (for backward(), not grad())."""
-    retain = None
-    for hook in list(node._hooks):
-        if type(hook) is RetainGrad:
-            retain = hook
-        else:
-            grad = _apply_hooks([hook], grad)
-    if accumulate and retain is not None:
-        tensor = retain.tensor()
-        if tensor is not None:
-            _accumulate(tensor, grad)
-    return grad
-
-
-def _as_ndarray(grad: Gradient) -> Gradient:
-    """A numpy scalar (what numpy's 0-d arithmetic returns, and a scalar's seed) as a 0-d array.
-
-    The library's own backward functions take either; hooks and custom
-    Functions are promised ndarrays.
-    """
-    return grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.array(grad)
-
-
-def _apply_hooks(hooks: list, grad: Gradient) -> Gradient:
-    grad = _as_ndarray(grad)
-    for hook in list(hooks):
-        replaced = hook(grad)
-        if replaced is not None:
-            if not isinstance(replaced, (np.ndarray, Tensor)):
-                replaced = np.asarray(replaced, dtype=grad.dtype)
-            if replaced.shape != grad.shape:
-                raise ShapeError(
-                    f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
-                    f"shape {replaced.shape} for a tensor of shape {grad.shape}"
-                )
-            grad = replaced
-    return grad
-
-
-def _accumulate(tensor: Tensor, grad: Gradient) -> None:
-    """``tensor.grad += grad`` as an ndarray of the tensor's dtype (a fresh copy first)."""
-    if isinstance(grad, Tensor):
-        grad = grad._data
-    if tensor._grad is None:
-        # np.array copies, and makes an ndarray of the numpy scalars that 0-d arithmetic gives
-        tensor._grad = np.array(grad, dtype=tensor._data.dtype)
-    else:
-        tensor._grad += grad
-
-
-def _sum_to_input_shape(grad: Gradient, shape: tuple[int, ...], node: Node) -> Gradient:
-    """Sum a broadcast gradient back to an input's ``shape`` (works on arrays and Tensors)."""
-    try:
-        return sum_to_shape(grad, shape)
-    except ValueError:
-        raise ShapeError(
-            f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
-            f"of shape {shape}; it must have the input's shape (or broadcast to it)"
-        ) from None
+class SumToShapeError(ValueError):
+    """``sum_to_shape``: the gradient's shape is not a broadcast of the input's shape."""
 
 
 def sum_to_shape(grad: Gradient, shape: tuple[int, ...]) -> Gradient:
-    """The sum of ``grad`` over the axes that broadcasting added or stretched to reach it.
-
-    Raises ValueError when ``shape`` does not broadcast to ``grad.shape``.
-    """
+    """The sum of ``grad`` over the axes broadcasting added or stretched to reach its shape
+    (``SumToShapeError``, a ValueError, when ``shape`` does not broadcast to it)."""
     grad_shape = grad.shape
     if grad_shape == shape:
         return grad
     lead = len(grad_shape) - len(shape)
+    if lead == 1 and grad_shape[1:] == shape and type(grad) is np.ndarray:
+        return sum_rows(grad)  # one added leading axis (a bias's batch): BLAS, 1.7 -> 0.4 us
+    return _sum_over_broadcast_axes(grad, shape, lead)
+
+
+def _sum_over_broadcast_axes(grad: Gradient, shape: tuple[int, ...], lead: int) -> Gradient:
     if lead < 0:
-        raise ValueError(f"cannot sum shape {grad_shape} to {shape}")
-    if grad_shape[lead:] == shape:  # only leading axes were added (a bias, say)
-        if lead == 1 and type(grad) is np.ndarray:
-            return sum_rows(grad)
-        return grad.sum(axis=tuple(range(lead)))
+        raise SumToShapeError(grad.shape, shape)
     axes = list(range(lead))
     for axis, size in enumerate(shape):
-        grad_size = grad_shape[lead + axis]
+        grad_size = grad.shape[lead + axis]
         if size == 1 and grad_size != 1:
             axes.append(lead + axis)
         elif size != grad_size:
-            raise ValueError(f"cannot sum shape {grad_shape} to {shape}")
+            raise SumToShapeError(grad.shape, shape)
     return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)
+
+
+__all__ = [
+    "Function",
+    "Node",
+    "ShapeError",
+    "SumToShapeError",
+    "attach_formulas",
+    "backward",
+    "grad",
+    "sum_to_shape",
+]

@@ -1,36 +1,73 @@
 """The table of ops: each forward beside its backward.
 
-Read it like a table of derivatives. ``forward`` works on ndarrays;
-``backward`` receives dL/d(output) and returns dL/d(input) for each
-positional input. Broadcast inputs need no care here: the engine sums each
-gradient back to its input's shape.
+Derivatives (``grad`` is dL/d(output); the engine sums the gradient of a
+broadcast input back to the input's shape). Each row is also the op's
+``formula``, which ``trace_backward`` and the documentation show:
 
-Every backward is written with operators and methods that ndarrays and
-Tensors share (``+ * @ .sum() .reshape() .T``), plus the few helpers below
-that dispatch on the type. The same formula therefore serves the ordinary
-backward pass on ndarrays (no overhead) and, with ``create_graph=True``, a
-recorded backward on Tensors whose gradients can be differentiated again.
+    add           d/da = grad,  d/db = grad
+    sub           d/da = grad,  d/db = -grad
+    neg           d/dx = -grad
+    mul           d/da = grad * b,  d/db = grad * a
+    div           d/da = grad / b,  d/db = -grad * a / b^2
+    pow           d/da = grad * b * a^(b-1),  d/db = grad * a^b * log(a)  (0 where a = 0, b >= 0)
+    matmul        d/da = grad @ b^T,  d/db = a^T @ grad
+    maximum       d/da = grad * [a > b],  d/db = grad * [b > a]  (half each at a tie)
+    minimum       d/da = grad * [a < b],  d/db = grad * [b < a]  (half each at a tie)
+    where         d/da = grad * cond,  d/db = grad * (not cond)
+    exp           d/dx = grad * exp(x)
+    log           d/dx = grad / x  (x = 0 read as the smallest positive float)
+    sqrt          d/dx = grad / (2 sqrt(x))
+    abs           d/dx = grad * sign(x)
+    clip          d/dx = grad * [lo <= x <= hi]
+    tanh          d/dx = grad * (1 - tanh(x)^2)
+    sigmoid       d/dx = grad * s (1 - s),  s = sigmoid(x)
+    relu          d/dx = grad * [x > 0]
+    leaky_relu    d/dx = grad * (1 where x > 0, else slope)
+    softmax       d/dx = s * (grad - sum(grad * s)),  s = softmax(x)
+    log_softmax   d/dx = grad - softmax(x) * sum(grad)
+    sum           d/dx = grad, broadcast to the shape of x
+    mean          d/dx = grad / n, broadcast to the shape of x
+    var           d/dx = grad * 2 (x - mean(x)) / (n - ddof)
+    max           d/dx = grad * [x = max(x)] / (the number of maxima)
+    min           d/dx = grad * [x = min(x)] / (the number of minima)
+    reshape       d/dx = grad, reshaped to the shape of x
+    transpose     d/dx = grad, transposed back (the inverse permutation)
+    broadcast_to  d/dx = grad, summed over the broadcast axes
+    getitem       d/dx = zeros like x, with grad added at index (repeats accumulate)
+    index_add     d/dx = grad[index]
+    concatenate   d/dx_i = the part of grad that x_i filled
+    stack         d/dx_i = grad[..., i, ...], the slice that x_i filled
 
-One rule every backward here keeps: it returns arrays it made, views of
-them, or the gradient it received, never an array held elsewhere (a saved
-input, a constant). The engine relies on it to store leaves' gradients
-without copying them (``Function.new_arrays_only``); nn's fused ops keep it too.
+``forward`` works on ndarrays; ``backward`` receives dL/d(output) and returns
+dL/d(input) for each positional input. Each class is named for its op
+(``LogSoftmax`` is "log_softmax"): ``attach_formulas`` at the end of this
+file gives every op its name and its row of the table, and a missing row
+fails at import.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .function import ArgumentError, Function, ShapeError
-from .graph import sum_to_shape
-from .reductions import max_along, sum_along
-from .tensor import Tensor
+from .errors import ArgumentError, ShapeError
+from .graph import Function, attach_formulas, sum_to_shape
+from .kernels import log_softmax_array, matrix_product, shifted_exponentials, stable_sigmoid
+from .kernels import sum_along as _array_sum_along
+from .tensor import Tensor, as_tensor
 
 # --------------------------------------------------------------------------
-# Helpers that work on ndarrays (first-order backward) and Tensors (recorded).
+# One formula for both backward passes
+#
+# Every backward below is written with operators and methods that ndarrays and
+# Tensors share (``+ * @ .sum() .reshape() .T``), and with the helpers in this
+# section, which dispatch on the type. The same formula therefore serves the
+# ordinary backward pass on ndarrays, at numpy's speed, and the recorded
+# backward of ``create_graph=True``, on Tensors, whose gradients can be
+# differentiated again (double_backward.py).
 
 
 def _value(x: Any) -> Any:
@@ -52,12 +89,9 @@ def _where(condition: np.ndarray, x: Any, y: Any) -> Any:
     return np.where(condition, x, y)
 
 
-def matrix_product(a: Any, b: Any) -> Any:
-    """a @ b for a matrix b: ``ndarray.dot`` on arrays (the same product as matmul there,
-    with less overhead per call), the recorded ``@`` when either is a Tensor."""
-    if type(a) is np.ndarray and type(b) is np.ndarray:
-        return a.dot(b)
-    return a @ b
+def _sum_along(x: Any, axis: int) -> Any:
+    """The sum along ``axis``, kept as a length-1 axis (for arrays and recorded Tensors)."""
+    return x.sum(axis=axis, keepdims=True) if isinstance(x, Tensor) else _array_sum_along(x, axis)
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -184,8 +218,6 @@ def flattened_shape(shape: tuple[int, ...], start_dim: Any, end_dim: Any) -> tup
 
 
 class Add(Function):
-    name = "add"
-
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -196,8 +228,6 @@ class Add(Function):
 
 
 class Sub(Function):
-    name = "sub"
-
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -208,8 +238,6 @@ class Sub(Function):
 
 
 class Neg(Function):
-    name = "neg"
-
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -220,8 +248,6 @@ class Neg(Function):
 
 
 class Mul(Function):
-    name = "mul"
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -235,8 +261,6 @@ class Mul(Function):
 
 
 class Div(Function):
-    name = "div"
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -252,8 +276,6 @@ class Div(Function):
 
 class Pow(Function):
     """a ** b: d/da = b a^(b-1); d/db = a^b log(a), taken as 0 where a = 0 and b >= 0."""
-
-    name = "pow"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -321,24 +343,30 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
+        if a.ndim != 2 or b.ndim != 2:
+            return _batched_matmul_backward(ctx, grad, a, b)
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:
-            grad_a = matrix_product(grad, b.T) if need_a else None
-            grad_b = matrix_product(a.T, grad) if need_b else None
-            return grad_a, grad_b
-        # Promote 1-D operands to matrices as matmul did, then undo it.
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        out_shape = grad.shape + (1,) if b.ndim == 1 else grad.shape
-        if a.ndim == 1:
-            out_shape = out_shape[:-1] + (1,) + out_shape[-1:]
-        grad2 = grad.reshape(out_shape)
-        grad_a = grad_b = None
-        if need_a:
-            grad_a = sum_to_shape(grad2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
-        if need_b:
-            grad_b = sum_to_shape(a2.swapaxes(-1, -2) @ grad2, b2.shape).reshape(b.shape)
-        return grad_a, grad_b
+        return (matrix_product(grad, b.T) if need_a else None), (
+            matrix_product(a.T, grad) if need_b else None
+        )
+
+
+def _batched_matmul_backward(ctx, grad, a, b):
+    """matmul's backward for 1-D and batched operands: promote 1-D operands to matrices as
+    matmul did, take the matrix formulas, sum over broadcast batch axes, undo the promotion."""
+    need_a, need_b = ctx.needs_input_grad
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    out_shape = grad.shape + (1,) if b.ndim == 1 else grad.shape
+    if a.ndim == 1:
+        out_shape = out_shape[:-1] + (1,) + out_shape[-1:]
+    grad2 = grad.reshape(out_shape)
+    grad_a = grad_b = None
+    if need_a:
+        grad_a = sum_to_shape(grad2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+    if need_b:
+        grad_b = sum_to_shape(a2.swapaxes(-1, -2) @ grad2, b2.shape).reshape(b.shape)
+    return grad_a, grad_b
 
 
 def _extremum_of_two_backward(ctx, grad):
@@ -353,8 +381,6 @@ def _extremum_of_two_backward(ctx, grad):
 class Maximum(Function):
     """Elementwise max; at ties each input gets half the gradient (PyTorch)."""
 
-    name = "maximum"
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -367,8 +393,6 @@ class Maximum(Function):
 class Minimum(Function):
     """Elementwise min; at ties each input gets half the gradient (PyTorch)."""
 
-    name = "minimum"
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -380,8 +404,6 @@ class Minimum(Function):
 
 class Where(Function):
     """where(condition, a, b): the gradient goes to a where condition holds, else to b."""
-
-    name = "where"
 
     @staticmethod
     def forward(ctx, a, b, condition):
@@ -399,8 +421,6 @@ class Where(Function):
 
 
 class Exp(Function):
-    name = "exp"
-
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -426,8 +446,6 @@ class Log(Function):
     """log x, with log 0 taken as log(tiny) (-708.4 in float64), so that the log of a
     probability that underflowed to 0 stays finite, and so does its gradient."""
 
-    name = "log"
-
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -440,8 +458,6 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    name = "sqrt"
-
     @staticmethod
     def forward(ctx, x):
         y = np.sqrt(x)
@@ -457,8 +473,6 @@ class Sqrt(Function):
 class Abs(Function):
     """|x|; its derivative sign(x) is 0 at 0 (PyTorch)."""
 
-    name = "abs"
-
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -473,8 +487,6 @@ class Abs(Function):
 class Clip(Function):
     """clip(x, lo, hi): the gradient passes where lo <= x <= hi, bounds included (PyTorch;
     so nowhere when lo > hi, where the output is the constant hi)."""
-
-    name = "clip"
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -508,8 +520,6 @@ class Clip(Function):
 
 
 class Tanh(Function):
-    name = "tanh"
-
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -522,34 +532,7 @@ class Tanh(Function):
         return grad * (1.0 - y * y)  # tanh' = 1 - tanh^2
 
 
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-
-
-def _sum_along(x: Any, axis: int) -> Any:
-    """The sum along ``axis``, kept as a length-1 axis (for arrays and recorded Tensors)."""
-    return x.sum(axis=axis, keepdims=True) if isinstance(x, Tensor) else sum_along(x, axis)
-
-
-def shifted_exponentials(x: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
-    """(x - max, e^(x - max), sum of e^(x - max)) along ``axis``: the parts of softmax and
-    log softmax, with no exponential of a positive number."""
-    shifted = x - max_along(x, axis)
-    exp = np.exp(shifted)
-    return shifted, exp, sum_along(exp, axis)
-
-
-def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    """log softmax(x) = (x - max) - log sum e^(x - max): no exponential of a positive number."""
-    shifted, _, total = shifted_exponentials(x, axis)
-    return shifted - np.log(total)
-
-
 class Sigmoid(Function):
-    name = "sigmoid"
-
     @staticmethod
     def forward(ctx, x):
         y = stable_sigmoid(x)
@@ -565,8 +548,6 @@ class Sigmoid(Function):
 class Relu(Function):
     """max(0, x); relu'(x) = 1 for x > 0, else 0 (so relu'(0) = 0, as PyTorch)."""
 
-    name = "relu"
-
     @staticmethod
     def forward(ctx, x):
         y = np.maximum(x, 0.0)
@@ -581,8 +562,6 @@ class Relu(Function):
 
 class LeakyRelu(Function):
     """x for x > 0, slope * x otherwise; the derivative at 0 is slope (PyTorch)."""
-
-    name = "leaky_relu"
 
     @staticmethod
     def forward(ctx, x, slope):
@@ -607,8 +586,6 @@ def _empty_softmax(ctx, x, axis, op):
 class Softmax(Function):
     """y = e^(x - max) / sum e^(x - max); dL/dx = y (g - sum(g y))."""
 
-    name = "softmax"
-
     @staticmethod
     def forward(ctx, x, axis):
         if x.size == 0:  # an axis of size 0 has no maximum: nothing to compute
@@ -627,8 +604,6 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x); dL/dx = g - softmax(x) sum(g)."""
-
-    name = "log_softmax"
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -657,8 +632,6 @@ def _with_kept_dims(grad: Any, ctx: Any) -> Any:
 
 
 class Sum(Function):
-    name = "sum"
-
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
@@ -672,8 +645,6 @@ class Sum(Function):
 
 
 class Mean(Function):
-    name = "mean"
-
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
@@ -692,8 +663,6 @@ class Var(Function):
     As numpy does, n - ddof <= 0 divides by 0 (inf, or nan for 0 / 0, with its
     RuntimeWarning), and so does the gradient's formula: inf, or nan where x = mean.
     """
-
-    name = "var"
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, ddof):
@@ -746,8 +715,6 @@ def _extremum_backward(ctx, grad):
 
 
 class Max(Function):
-    name = "max"
-
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         return _extremum_forward(ctx, "max", np.max, x, axis, keepdims)
@@ -756,8 +723,6 @@ class Max(Function):
 
 
 class Min(Function):
-    name = "min"
-
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         return _extremum_forward(ctx, "min", np.min, x, axis, keepdims)
@@ -770,7 +735,6 @@ class Min(Function):
 
 
 class Reshape(Function):
-    name = "reshape"
     returns_view = True
 
     @staticmethod
@@ -784,7 +748,6 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    name = "transpose"
     returns_view = True
 
     @staticmethod
@@ -802,8 +765,6 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
-    name = "broadcast_to"
-
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -873,8 +834,6 @@ class GetItem(Function):
 class IndexAdd(Function):
     """The adjoint of indexing: zeros of ``shape`` with ``x`` added at ``index``."""
 
-    name = "index_add"
-
     @staticmethod
     def forward(ctx, x, index, shape, basic):
         ctx.index = index
@@ -886,8 +845,6 @@ class IndexAdd(Function):
 
 
 class Concatenate(Function):
-    name = "concatenate"
-
     @staticmethod
     def forward(ctx, *arrays, axis):
         out = np.concatenate(arrays, axis=axis)
@@ -905,8 +862,6 @@ class Concatenate(Function):
 
 
 class Stack(Function):
-    name = "stack"
-
     @staticmethod
     def forward(ctx, *arrays, axis):
         out = np.stack(arrays, axis=axis)
@@ -918,3 +873,118 @@ class Stack(Function):
     def backward(ctx, grad):
         before = (slice(None),) * ctx.axis
         return tuple(grad[before + (i,)] for i in range(ctx.count))
+
+
+# --------------------------------------------------------------------------
+# The same ops as functions: ``autograd_mini.exp(x)``, ``concatenate``, ``where``, ...
+# Each takes Tensors or anything ``Tensor(...)`` takes, and PyTorch's ``dim=``
+# wherever it takes ``axis=``.
+
+
+def exp(x: Any) -> Tensor:
+    return as_tensor(x).exp()
+
+
+def log(x: Any) -> Tensor:
+    return as_tensor(x).log()
+
+
+def sqrt(x: Any) -> Tensor:
+    return as_tensor(x).sqrt()
+
+
+def abs(x: Any) -> Tensor:
+    return as_tensor(x).abs()
+
+
+def clip(x: Any, lo: Any = None, hi: Any = None, *, min: Any = None, max: Any = None) -> Tensor:
+    return as_tensor(x).clip(lo, hi, min=min, max=max)
+
+
+def tanh(x: Any) -> Tensor:
+    return as_tensor(x).tanh()
+
+
+def sigmoid(x: Any) -> Tensor:
+    return as_tensor(x).sigmoid()
+
+
+def relu(x: Any) -> Tensor:
+    return as_tensor(x).relu()
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
+    return as_tensor(x).leaky_relu(slope)
+
+
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return as_tensor(x).softmax(axis, dim=dim)
+
+
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    return as_tensor(x).log_softmax(axis, dim=dim)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    return MatMul.apply(as_tensor(a), b)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; at ties each input gets half the gradient."""
+    return Maximum.apply(as_tensor(a), b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; at ties each input gets half the gradient."""
+    return Minimum.apply(as_tensor(a), b)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (broadcasting like np.where)."""
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    condition = np.asarray(condition, dtype=bool)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_tensor(a)
+    return Where.apply(a, b, condition=condition)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (PyTorch's ``cat``)."""
+    if dim is not None:
+        axis = _one_axis("concatenate", axis, dim)
+    return Concatenate.apply(*_parts("concatenate", tensors), axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    if dim is not None:
+        axis = _one_axis("stack", axis, dim)
+    return Stack.apply(*_parts("stack", tensors), axis=axis)
+
+
+cat = concatenate  # PyTorch's name
+
+
+def _one_axis(op: str, axis: int, dim: int) -> int:
+    if axis != 0:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
+    return dim
+
+
+def _parts(op: str, tensors: Any) -> list[Any]:
+    """The tensors to join, as a list whose first tensor-like entry is a Tensor."""
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op}: expects a list or tuple of tensors, got a single {type(tensors).__name__} "
+            f"of shape {tensors.shape}; write {op}([a, b, ...])"
+        )
+    values = list(tensors)
+    if not values:
+        raise ValueError(f"{op}: needs at least one tensor")
+    if not any(isinstance(v, Tensor) for v in values):
+        values[0] = as_tensor(values[0])
+    return values
+
+
+FORMULAS = attach_formulas(__doc__, globals())  # every op above: its name and its row

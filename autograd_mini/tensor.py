@@ -15,26 +15,13 @@ import numpy as np
 
 from .dtypes import float_array_and_kind
 from .grad_mode import _state as _grad_state
+from .hooks import RemovableHandle
 
 Axis = int | tuple[int, ...] | None
 
 # Assigning a tensor's .data stamps it with the next tick of this clock; a node
 # remembers the tick of its forward pass, so "modified since" is one comparison.
 data_clock = [0]
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("_hook", "_hooks")
-
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 class Tensor:
@@ -231,23 +218,6 @@ class Tensor:
         return _ops.Transpose.apply(self, axes=None)
 
     # ------------------------------------------------------------- graph methods
-    def backward(
-        self,
-        gradient: Any = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-    ) -> None:
-        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
-
-        ``gradient`` is dL/d(self), needed unless ``self`` has one element.
-        The graph's saved arrays are freed afterwards unless ``retain_graph``
-        (which defaults to ``create_graph``). With ``create_graph=True`` the
-        backward pass is itself recorded; to get differentiable gradients use
-        ``autograd_mini.grad(..., create_graph=True)``, because ``.grad``
-        always holds a plain ndarray.
-        """
-        _graph.backward(self, gradient, retain_graph, create_graph)
-
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         if self.grad_fn is None:
@@ -301,6 +271,15 @@ class Tensor:
     def zero_grad(self) -> None:
         """Set ``grad`` to None (the next backward starts the sum afresh)."""
         self._grad = None
+
+    def _add_to_grad(self, grad: Any) -> None:
+        """``.grad += grad`` (backward's accumulation), a fresh array of this dtype at first."""
+        if isinstance(grad, Tensor):
+            grad = grad._data
+        if self._grad is None:
+            self._grad = np.array(grad, dtype=self._data.dtype)  # a copy: never a shared array
+        else:
+            self._grad += grad
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -465,7 +444,8 @@ class Tensor:
         """The sum over ``axis`` (an int, a tuple, or None for all axes)."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
-        axis = _ops.reduction_axis(axis, self._data.shape, "sum")
+        if axis is not None:
+            axis = _ops.reduction_axis(axis, self._data.shape, "sum")
         return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(
@@ -474,7 +454,8 @@ class Tensor:
         """The mean over ``axis``; over no values it is nan with numpy's RuntimeWarning."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
-        axis = _ops.reduction_axis(axis, self._data.shape, "mean")
+        if axis is not None:
+            axis = _ops.reduction_axis(axis, self._data.shape, "mean")
         return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def var(
@@ -499,7 +480,8 @@ class Tensor:
             axis, keepdims = _torch_names("var", axis, keepdims, dim, keepdim)
         if correction is not None or unbiased is not None:
             ddof = _ddof_from_torch_names(ddof, correction, unbiased)
-        axis = _ops.reduction_axis(axis, self._data.shape, "var")
+        if axis is not None:
+            axis = _ops.reduction_axis(axis, self._data.shape, "var")
         return _ops.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def max(
@@ -512,7 +494,8 @@ class Tensor:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
-        axis = _ops.reduction_axis(axis, self._data.shape, "max")
+        if axis is not None:
+            axis = _ops.reduction_axis(axis, self._data.shape, "max")
         return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def min(
@@ -521,7 +504,8 @@ class Tensor:
         """The minimum over ``axis``: values only; ties, NaN and empty axes as ``max``."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
-        axis = _ops.reduction_axis(axis, self._data.shape, "min")
+        if axis is not None:
+            axis = _ops.reduction_axis(axis, self._data.shape, "min")
         return _ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -804,3 +788,5 @@ def as_tensor(value: Any) -> Tensor:
 # Imported last: ops and graph use Tensor, and Tensor's methods use them.
 from . import graph as _graph  # noqa: E402
 from . import ops as _ops  # noqa: E402
+
+Tensor.backward = _graph.backward  # type: ignore[attr-defined]  # (its docstring is there)

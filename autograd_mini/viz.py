@@ -21,13 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .function import Node
+from .graph import Node, _sequence
 from .tensor import Tensor
-
-try:
-    import graphviz
-except ImportError as error:  # pragma: no cover - graphviz is a dependency
-    raise ImportError("draw_graph needs the graphviz package: pip install graphviz") from error
 
 INSTALL_HINT = (
     "Graphviz's `dot` program is not on PATH, so the graph cannot be rendered. Install it "
@@ -51,35 +46,81 @@ _scope_resolvers: list[ScopeResolver] = []
 
 
 def register_scope_resolver(resolver: ScopeResolver) -> None:
-    """Let a library (nn) tell ``draw_graph(group_modules=True)`` which scope ran each op."""
+    """Let a library tell ``draw_graph(group_modules=True)`` which scope ran each op.
+
+    ``resolver(tensors, nodes)`` gets the drawn graph's tensors and op nodes
+    and returns ``{node: label}`` for the nodes it knows a scope of. nn
+    registers one that boxes each module's ops (``nn/drawing.py``); a scope
+    can be told by node numbers, taken with ``graph_position()`` before and
+    after the code that ran in it.
+    """
     if resolver not in _scope_resolvers:
         _scope_resolvers.append(resolver)
+
+
+def graph_position() -> int:
+    """A number between those of the nodes recorded before this call and those after it.
+
+    Nodes are numbered as they are recorded (``node.sequence``); a scope that
+    takes ``graph_position()`` on entry and on exit contains exactly the
+    nodes numbered strictly between the two.
+    """
+    return next(_sequence)
+
+
+def _graphviz() -> Any:
+    """The graphviz package, imported when something is drawn (the engine runs without it)."""
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError("draw_graph needs the graphviz package: pip install graphviz") from error
+    return graphviz
 
 
 class GraphvizNotInstalledError(RuntimeError):
     """Rendering was asked for but Graphviz's ``dot`` program is missing."""
 
 
-class GraphDrawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering says how to install Graphviz when it is missing."""
+def _drawing_class() -> type:
+    """``GraphDrawing``: a ``graphviz.Digraph`` whose rendering says how to install
+    Graphviz's ``dot`` when it is missing (made once, when first needed)."""
+    global _GraphDrawing
+    if _GraphDrawing is None:
+        graphviz = _graphviz()
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotInstalledError(INSTALL_HINT) from error
+        class GraphDrawing(graphviz.Digraph):
+            def pipe(self, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return super().pipe(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise GraphvizNotInstalledError(INSTALL_HINT) from error
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotInstalledError(INSTALL_HINT) from error
+            def render(self, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return super().render(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise GraphvizNotInstalledError(INSTALL_HINT) from error
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
-        try:
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
-        except GraphvizNotInstalledError:  # raised by our pipe(), which it calls
-            return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
+            def _repr_mimebundle_(
+                self, include: Any = None, exclude: Any = None, **kwargs: Any
+            ) -> dict:
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except GraphvizNotInstalledError:  # raised by our pipe(), which it calls
+                    return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
+
+        GraphDrawing.__module__ = __name__
+        _GraphDrawing = GraphDrawing
+    return _GraphDrawing
+
+
+_GraphDrawing: type | None = None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GraphDrawing":  # the class, made on first use (graphviz imported then)
+        return _drawing_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def draw_graph(
@@ -89,7 +130,7 @@ def draw_graph(
     rankdir: str = "LR",
     group_modules: bool = False,
     max_nodes: int = 300,
-) -> GraphDrawing:
+) -> Any:
     """Draw the graph that computed ``tensor``.
 
     ``show_data`` adds (abbreviated) values, ``show_grad`` the norm of each
@@ -107,7 +148,7 @@ def draw_graph(
     tensors = [v for v in values.values() if isinstance(v, Tensor)]
     scopes = _scopes(tensors, nodes) if group_modules else {}
 
-    dot = GraphDrawing(name="autograd_graph", graph_attr={"rankdir": rankdir})
+    dot = _drawing_class()(name="autograd_graph", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     clusters: dict[str | None, list[tuple[str, str, str, dict]]] = {}
     root_key = _key(tensor)
@@ -189,7 +230,7 @@ def _collect(
     return values, list(nodes), edges, held
 
 
-def _add_nodes(graph: graphviz.Digraph, members: list[tuple[str, str, str, dict]]) -> None:
+def _add_nodes(graph: Any, members: list[tuple[str, str, str, dict]]) -> None:
     for node_id, label, kind, style in members:
         graph.node(node_id, label=label, tooltip=kind, **style)
 

@@ -38,8 +38,7 @@ from engine_vs_numpy import numpy_tiny_network_step
 # isort: on
 import numpy as np
 
-from autograd_mini.ops import shifted_exponentials
-from autograd_mini.reductions import sum_along, sum_rows
+from autograd_mini.kernels import shifted_exponentials, sum_along, sum_rows
 
 _creation_order = itertools.count()
 

@@ -32,8 +32,10 @@ def library_functions_run_by(step: Any) -> set[CodeType]:
     seen: set[CodeType] = set()
 
     def tracer(frame: FrameType, event: str, arg: Any) -> None:
-        if event == "call" and Path(frame.f_code.co_filename).resolve().is_relative_to(LIBRARY):
-            seen.add(frame.f_code)
+        code = frame.f_code
+        if event == "call" and Path(code.co_filename).resolve().is_relative_to(LIBRARY):
+            if not code.co_name.startswith("<"):  # a comprehension is read with its function
+                seen.add(code)
 
     sys.setprofile(tracer)  # 'call' events of Python functions, without per-line tracing
     try:

@@ -11,13 +11,19 @@ A reader who knows the course notes finds each equation in one place:
 
 from autograd_mini import __version__ as __version__  # one version: the engine's
 
-from . import data, functional, init, metrics, optim, tune, utils
+from . import data, drawing, functional, init, metrics, optim, tune, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .io import load, load_optimizer_state, save
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, l2_penalty
-from .module import IncompatibleKeys, Module, Parameter
+from .module import (
+    IncompatibleKeys,
+    Module,
+    Parameter,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+)
 from .normalization import BatchNorm1d
 from .training import EarlyStopping, History, TrainingDivergedError, evaluate, fit
 
@@ -47,6 +53,7 @@ __all__ = [
     "Tanh",
     "TrainingDivergedError",
     "data",
+    "drawing",
     "evaluate",
     "fit",
     "functional",
@@ -56,6 +63,8 @@ __all__ = [
     "load_optimizer_state",
     "metrics",
     "optim",
+    "register_module_forward_hook",
+    "register_module_forward_pre_hook",
     "save",
     "tune",
     "utils",

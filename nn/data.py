@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
-from autograd_mini.tensor import as_array
+from autograd_mini import Tensor, as_array
 
 Split = tuple[np.ndarray, np.ndarray]
 

@@ -11,20 +11,19 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import ShapeError, Tensor, as_tensor
-from autograd_mini import functions as _functions
-from autograd_mini.tensor import as_array
+import autograd_mini
+from autograd_mini import ShapeError, Tensor, as_array, as_tensor
 
 from . import fused
 from .init import as_generator
 
 # Activations are Tensor methods; these are their functional names.
-relu = _functions.relu
-leaky_relu = _functions.leaky_relu
-sigmoid = _functions.sigmoid
-tanh = _functions.tanh
-softmax = _functions.softmax
-log_softmax = _functions.log_softmax
+relu = autograd_mini.relu
+leaky_relu = autograd_mini.leaky_relu
+sigmoid = autograd_mini.sigmoid
+tanh = autograd_mini.tanh
+softmax = autograd_mini.softmax
+log_softmax = autograd_mini.log_softmax
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

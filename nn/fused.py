@@ -1,24 +1,30 @@
 """nn's fused ops: one node each, with the closed-form backward the documents derive.
 
 Composing these from Tensor ops would give the same gradients; fusing them
-costs one node instead of several and uses the documents' formulas directly:
+costs one node instead of several and uses the documents' formulas directly.
+Derivatives (``grad`` is dL/d(output); each row is also the op's ``formula``):
 
-- linear:          y = x W^T + b;        dx = g W,  dW = g^T x,  db = sum_rows g
-- dropout:         y = x D / keep_prob;  dx = g D / keep_prob
-- batch_norm:      x_hat = (x - mu) / sqrt(var + eps),  y = gamma x_hat + beta;
-                   dx = 1/m * 1/std * (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat))
-                   (CS229 Lecture 12 notes, section 7.2, BatchNormalization.backward)
-- softmax + cross-entropy: dz = softmax(z) - Y (Improving Deep Neural Networks
-                   notes, section 32; CS229 Additional Notes on Backpropagation)
-- sigmoid + binary cross-entropy on logits: dz = sigmoid(z) - y
-- squared error:   d/dy_hat (y_hat - y)^2 = 2 (y_hat - y)
+    linear          d/dx = grad W,  d/dW = grad^T x,  d/db = sum over rows of grad
+    dropout         d/dx = grad * D / keep_prob  (D: the keep mask of the forward pass)
+    batch_norm      d/dx = (m dx_hat - sum(dx_hat) - x_hat sum(dx_hat x_hat)) / (m std),
+                    dx_hat = grad * gamma;  d/dgamma = sum(grad * x_hat),  d/dbeta = sum(grad)
+    cross_entropy   d/dz = (softmax(z) - Y) / m  (for reduction="mean")
+    binary_cross_entropy_with_logits  d/dz = (sigmoid(z) - y) / m
+    binary_cross_entropy  d/dp = (p - y) / (p (1 - p)) / m
+    mse_loss        d/dy_hat = 2 (y_hat - y) / m
+
+Forward: linear is y = x W^T + b; dropout y = x D / keep_prob; batch_norm
+x_hat = (x - mu) / sqrt(var + eps), y = gamma x_hat + beta (CS229 Lecture 12
+notes, section 7.2, BatchNormalization.backward); the losses are softmax
+cross-entropy (Improving Deep Neural Networks notes, section 32; CS229
+Additional Notes on Backpropagation), binary cross-entropy on logits and on
+probabilities, and the squared error, each averaged over the m examples (or
+summed, or kept per example).
 
 As in ``autograd_mini.ops``, each backward uses operations that ndarrays and
 Tensors share, so it also runs, differentiably, under ``create_graph=True``;
 where a formula reuses a value cached by forward, the recorded path
-recomputes it from the saved input instead. As there, every backward returns
-arrays it made, views of them or the gradient it received, never an array
-held elsewhere, so that the engine may keep them as ``.grad`` without a copy.
+recomputes it from the saved input instead.
 """
 
 from __future__ import annotations
@@ -28,9 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Function, ShapeError, Tensor
-from autograd_mini.ops import matrix_product, shifted_exponentials
-from autograd_mini.reductions import remember, sum_along, sum_rows
+from autograd_mini import Function, ShapeError, Tensor, attach_formulas
+from autograd_mini.kernels import (
+    matrix_product,
+    shape_constant,
+    shifted_exponentials,
+    sum_along,
+    sum_rows,
+)
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -224,16 +235,13 @@ def _lowest(dtype: np.dtype) -> Any:
     return np.finfo(dtype).min if lowest is None else lowest
 
 
-_ROW_STARTS: dict[tuple[int, int], np.ndarray] = {}
-
-
 def _flat_index(labels: np.ndarray, classes: int) -> np.ndarray:
     """labels[i] + i * classes: where row i's true class sits in the flattened (m, classes)."""
-    key = (labels.shape[0], classes)
-    starts = _ROW_STARTS.get(key)
-    if starts is None:
-        starts = remember(_ROW_STARTS, key, np.arange(0, key[0] * classes, classes))
-    return starts + labels
+    m = labels.shape[0]
+    return (
+        shape_constant(("row starts", m, classes), lambda: np.arange(0, m * classes, classes))
+        + labels
+    )
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -313,3 +321,6 @@ class SquaredError(Function):
         grad = _scaled(grad, ctx.reduction, prediction.size)
         grad_prediction = grad * 2.0 * (prediction - target)
         return grad_prediction, (-grad_prediction if ctx.needs_input_grad[1] else None)
+
+
+FORMULAS = attach_formulas(__doc__, globals())  # every op above: its name and its row

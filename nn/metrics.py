@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini.tensor import as_array
+from autograd_mini import as_array
 
 
 def predictions(logits_or_probs: Any, threshold: float | None = None) -> np.ndarray:

@@ -19,8 +19,7 @@ anything else         a plain attribute, unless the name is a parameter (nn.Para
 Beyond PyTorch, which silently ignores them, a list, tuple, set or dict holding
 Modules or Parameters (at any depth) raises TypeError and names nn.ModuleList /
 nn.ModuleDict / nn.ParameterList / nn.ParameterDict: the optimizer would never
-see what it holds. A container that only lists what the module has registered
-already (``self.blocks = [self.fc1, self.fc2]``) is a plain attribute.
+see what it holds.
 
 Registered values are mirrored in the instance ``__dict__``, so a layer's
 ``forward`` reads ``self.weight`` at plain attribute speed (PyTorch finds
@@ -43,9 +42,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_mini import RemovableHandle, Tensor
-from autograd_mini.function import Node
-from autograd_mini.function import _sequence as _node_numbers
-from autograd_mini.viz import register_scope_resolver
 
 
 class Parameter(Tensor):
@@ -213,6 +209,7 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_parent", None)
         object.__setattr__(self, "training", True)
 
@@ -396,6 +393,7 @@ class Module:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_non_persistent_buffers_set", set())  # older pickles
+        self.__dict__.setdefault("_forward_pre_hooks", [])
         for parameter in self._parameters.values():
             if parameter is not None:
                 parameter._owner = weakref.ref(self)
@@ -413,17 +411,19 @@ class Module:
         raise TypeError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        first = next(_node_numbers)
+        if _GLOBAL_FORWARD_PRE_HOOKS or self._forward_pre_hooks:
+            args = _run_pre_hooks(self, args)
         output = self.forward(*args, **kwargs)
-        # the graph nodes this call created are numbered in (first, last): draw_graph's
-        # group_modules uses it to box each module's ops (the last call only)
-        self.__dict__["_last_call"] = (first, next(_node_numbers))
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks):
-                replaced = hook(self, args, output)
-                if replaced is not None:
-                    output = replaced
+        if _GLOBAL_FORWARD_HOOKS or self._forward_hooks:
+            output = _run_forward_hooks(self, args, output)
         return output
+
+    def register_forward_pre_hook(
+        self, hook: Callable[[Module, tuple[Any, ...]], Any]
+    ) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before each forward; it may return new inputs."""
+        self._forward_pre_hooks.append(hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     def register_forward_hook(
         self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
@@ -785,33 +785,42 @@ def _fill(array: np.ndarray, value: np.ndarray, slots: list[_Slot]) -> None:
             slot.module._put(slot.module._buffers, slot.attr, new)
 
 
-# ---------------------------------------------------------------- draw_graph scopes
-def _module_scopes(tensors: list[Tensor], nodes: list[Node]) -> dict[Node, str]:
-    """For draw_graph(group_modules=True): the innermost module whose last call made each op.
-
-    Modules are found from the graph's parameters, up to their outermost module.
-    """
-    roots: dict[int, Module] = {}
-    for tensor in tensors:
-        module = tensor.owner if isinstance(tensor, Parameter) else None
-        while module is not None and module.parent is not None:
-            module = module.parent
-        if module is not None:
-            roots[id(module)] = module
-    calls = []  # (span, label, first, last)
-    for root in roots.values():
-        for name, module in root.named_modules():
-            if "_last_call" in module.__dict__ and name:
-                first, last = module.__dict__["_last_call"]
-                calls.append((last - first, f"{name}: {type(module).__name__}", first, last))
-    calls.sort()  # innermost (shortest) calls first
-    scopes: dict[Node, str] = {}
-    for node in nodes:
-        for _, label, first, last in calls:
-            if first < node.sequence < last:
-                scopes[node] = label
-                break
-    return scopes
+# ---------------------------------------------------------------- hooks on every module
+# As PyTorch's torch.nn.modules.module.register_module_forward_(pre_)hook: hooks that run
+# around every module's forward, before the module's own hooks (nn/drawing.py uses them).
+_GLOBAL_FORWARD_PRE_HOOKS: list[Callable[[Module, tuple[Any, ...]], Any]] = []
+_GLOBAL_FORWARD_HOOKS: list[Callable[[Module, tuple[Any, ...], Any], Any]] = []
 
 
-register_scope_resolver(_module_scopes)
+def register_module_forward_pre_hook(
+    hook: Callable[[Module, tuple[Any, ...]], Any],
+) -> RemovableHandle:
+    """Call ``hook(module, inputs)`` before the forward of every module; it may return new
+    inputs. Returns a handle whose ``remove()`` unregisters it."""
+    _GLOBAL_FORWARD_PRE_HOOKS.append(hook)
+    return RemovableHandle(_GLOBAL_FORWARD_PRE_HOOKS, hook)
+
+
+def register_module_forward_hook(
+    hook: Callable[[Module, tuple[Any, ...], Any], Any],
+) -> RemovableHandle:
+    """Call ``hook(module, inputs, output)`` after the forward of every module; it may return
+    a new output. Returns a handle whose ``remove()`` unregisters it."""
+    _GLOBAL_FORWARD_HOOKS.append(hook)
+    return RemovableHandle(_GLOBAL_FORWARD_HOOKS, hook)
+
+
+def _run_pre_hooks(module: Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    for hook in [*_GLOBAL_FORWARD_PRE_HOOKS, *module._forward_pre_hooks]:
+        replaced = hook(module, args)
+        if replaced is not None:
+            args = replaced if isinstance(replaced, tuple) else (replaced,)
+    return args
+
+
+def _run_forward_hooks(module: Module, args: tuple[Any, ...], output: Any) -> Any:
+    for hook in [*_GLOBAL_FORWARD_HOOKS, *module._forward_hooks]:
+        replaced = hook(module, args, output)
+        if replaced is not None:
+            output = replaced
+    return output

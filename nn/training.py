@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
-from autograd_mini.tensor import as_array
+from autograd_mini import Tensor, as_array, no_grad
 
 from .data import DataLoader
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, l2_penalty

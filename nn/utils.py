@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
-from autograd_mini.tensor import as_array
+from autograd_mini import Tensor, as_array, no_grad
 
 from .module import Module
 

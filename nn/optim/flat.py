@@ -41,7 +41,7 @@ class FlatGroup:
             else:
                 self.state[key] = value
         self._shared: dict[str, np.ndarray] = {}  # the joined arrays the dicts hold views of
-        self._placed: list[dict[str, Any]] = []  # what share_state() put in each dict
+        self._shared_entries: list[dict[str, Any]] = []  # what share_state() put in each dict
         self.share_state()
 
     @staticmethod
@@ -75,14 +75,14 @@ class FlatGroup:
         parameter new data, gets a new layout from it)."""
         if len(params) != len(self.params):
             return False
-        for param, mine, array, own, placed in zip(
-            params, self.params, self.arrays, self.states, self._placed
+        for param, mine, array, own, entries in zip(
+            params, self.params, self.arrays, self.states, self._shared_entries
         ):
             if param is not mine or state.get(param) is not own or param.data is not array:
                 return False
-            if len(own) != len(placed):
+            if len(own) != len(entries):
                 return False
-            for key, value in placed.items():
+            for key, value in entries.items():
                 if own.get(key) is not value:
                     return False
         return True
@@ -114,18 +114,18 @@ class FlatGroup:
     def share_state(self) -> None:
         """Give each parameter's state dict views of the vectors and copies of the counters
         (and remember what it put there, for ``matches``)."""
-        if not self._placed:
-            self._placed = [{} for _ in self.states]
+        if not self._shared_entries:
+            self._shared_entries = [{} for _ in self.states]
         for key, value in self.state.items():
             if isinstance(value, np.ndarray):
                 if self._shared.get(key) is value:
                     continue  # the views are already in place
                 self._shared[key] = value
-                for index, (state, placed) in enumerate(zip(self.states, self._placed)):
-                    state[key] = placed[key] = self.piece(value, index)
+                for index, (state, shared) in enumerate(zip(self.states, self._shared_entries)):
+                    state[key] = shared[key] = self.piece(value, index)
             else:
-                for state, placed in zip(self.states, self._placed):
-                    state[key] = placed[key] = value
+                for state, shared in zip(self.states, self._shared_entries):
+                    state[key] = shared[key] = value
 
 
 class _Vector:
