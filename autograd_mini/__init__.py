@@ -11,7 +11,7 @@ shortcuts the ops compute with).
 from .tensor import RemovableHandle, Tensor, as_array, as_tensor
 
 # isort: on
-from . import kernels
+from . import functional, kernels
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .dtypes import get_default_dtype, set_default_dtype
 from .errors import ShapeError
@@ -62,6 +62,7 @@ __all__ = [
     "draw_graph",
     "enable_grad",
     "exp",
+    "functional",
     "get_default_dtype",
     "grad",
     "gradcheck",
