@@ -42,6 +42,14 @@ ensure_graphviz() {
         echo "note: could not install graphviz (needs apt-get and root); rendering tests skip" >&2
 }
 
+ensure_chromium() {
+    # Debian's Chromium and its WebDriver: the browser tests open pages in headless Chromium
+    command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
+    echo "Installing Debian's chromium and chromium-driver (for the browser tests)..." >&2
+    apt_install chromium chromium-driver ||
+        echo "note: could not install chromium (needs apt-get and root); browser tests fail" >&2
+}
+
 ensure_venv() {
     # ensure_venv EXTRAS: .venv holding the dependencies of autograd-mini[EXTRAS] and nothing
     # else: built anew whenever pyproject.toml or EXTRAS change, so none accumulate
