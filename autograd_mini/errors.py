@@ -106,10 +106,10 @@ def checked_gradient(node: Any, value: Any, returned: tuple) -> Any:
     """A gradient a backward returned that is not an ndarray: a numpy scalar (0-d arithmetic)
     or a Tensor (create_graph) as it is, a Python number as a 0-d array of its input's
     dtype (so it fits a 0-d input only), anything else a TypeError naming the input."""
-    name, inputs = node.name, node._arrays
-    position = next(i for i, g in enumerate(returned) if g is value)
     if isinstance(value, (np.generic, np.ndarray, _tensor.Tensor)):
         return value
+    name, inputs = node.name, node._arrays
+    position = next(i for i, g in enumerate(returned) if g is value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return np.asarray(value, dtype=getattr(inputs[position], "dtype", np.float64))
     raise TypeError(

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VERSION = autograd_mini.__version__
 COPYRIGHT = "Copyright (c) 2026 the autograd-mini authors"
 RUNTIME_DEPENDENCIES = {"numpy", "safetensors", "graphviz"}
-EXTRAS = {"testing", "plot", "train", "cluster", "demo", "notebooks", "dev"}
+EXTRAS = {"testing", "plot", "train", "cluster", "demo", "notebooks", "browser", "docs", "dev"}
 
 
 def package_files() -> list[str]:
