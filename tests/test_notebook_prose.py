@@ -60,12 +60,12 @@ NUMBER_LIST = r"\d+(?:\.\d+)*(?:\s*(?:,|and|or|to|-|–)\s*\d+(?:\.\d+)*)*"
 REFERENCE = re.compile(rf"(?:{REFERENCE_WORDS})\s*\(?{NUMBER_LIST}", re.IGNORECASE)
 CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)
 
-# "1." of a numbered list or a numbered heading ("## 5. Early stopping")
-LIST_NUMBER = re.compile(r"^([ \t]*(?:#+[ \t]*)?)\d+\.(?=[ \t])", re.MULTILINE)
+# "1." of a numbered list or heading ("## 5. Early stopping"), a title's "# 09 · Search"
+LIST_NUMBER = re.compile(r"^([ \t]*(?:#+[ \t]*)?)\d+(?:\.(?=[ \t])|(?=[ \t]+·))", re.MULTILINE)
 
 # the course notes' file names and numbers ("001 section 27", "000's class"), and the phrases
 # that stand for notes a reader cannot identify
-FILE_NAME = re.compile(r"\b00[0-4]_[0-9a-f]{16}(?:\.txt)?\b|(?<![\w.])00[0-4](?![\w.])")
+FILE_NAME = re.compile(r"\b00[0-4]_[0-9a-f]{16}(?:\.txt)?\b|(?<![\w.,])00[0-4](?![\w.])")
 NO_TITLE = re.compile(
     r"\bthe (?:source |seed )?documents?\b|\bseeds/|\bseed (?:files?|documents?)\b"
     r"|\bthe course notes\b",
@@ -185,10 +185,27 @@ def test_the_rule_accepts_settings_and_asserted_bounds_from_the_source():
     assert unshown_numbers(notebook(prose, source, "")) == []
 
 
+def test_the_citation_rule_flags_file_names_and_their_numbers():
+    def names(text):
+        return [m.group(0) for p in (FILE_NAME, NO_TITLE) for m in p.finditer(text)]
+
+    assert names("see 001_c6b77ffe3f8d6a56.txt, 000's class and 003 section 4") == [
+        "001_c6b77ffe3f8d6a56.txt",
+        "000",
+        "003",
+    ]
+    assert names("as the documents write it; the document's code") == [
+        "the documents",
+        "the document",
+    ]
+    assert names("10,000 draws, 0.001, seed 0, the CS229 Lecture 12 notes, section 7.2") == []
+
+
 def test_the_rule_skips_references_lists_code_and_citation_years():
     prose = (
-        "## 4. The redundant bias\n\n1. a list item; CS229 Lecture 12 notes (Andrew Ng, Stanford,"
-        " Autumn 2018), section 7.2, equation 3.30, Remark 4.1, notebook 05; `momentum=0.1`"
+        "# 09 · A title\n## 4. The redundant bias\n\n1. a list item; CS229 Lecture 12 notes"
+        " (Andrew Ng, Stanford, Autumn 2018), section 7.2, equation 3.30, Remark 4.1,"
+        " notebook 05; `momentum=0.1`"
     )
     assert unshown_numbers(notebook(prose, "", "")) == []
     assert unshown_numbers(notebook("1797 images", "", "(1796, 64)")) == ["cell 1: '1797'"]
