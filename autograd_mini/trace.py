@@ -392,7 +392,7 @@ def _summary(array: np.ndarray) -> str:
     if array.size <= 6:
         values = np.array2string(array, precision=4, separator=", ", suppress_small=True)
         return f"shape {array.shape}, " + " ".join(values.split())
-    first = ", ".join(f"{v:.4g}" for v in array.ravel()[:3])
+    first = ", ".join(f"{v + 0.0:.4g}" for v in array.ravel()[:3])  # (+ 0.0: no "-0")
     return f"shape {array.shape}, norm {np.linalg.norm(array):.4g}, values [{first}, ...]"
 
 
