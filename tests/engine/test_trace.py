@@ -472,3 +472,24 @@ def test_import_and_text_work_without_graphviz(tmp_path):
 def test_trace_backward_is_a_top_level_name():
     assert autograd_mini.trace_backward is trace_backward
     assert "BackwardTrace" in autograd_mini.__all__ and "trace_backward" in autograd_mini.__all__
+
+
+def test_an_op_no_gradient_reaches_is_drawn_apart_and_has_no_step():
+    class Blocked(Function):
+        formula = "d/dx = nothing (blocked)"
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return None
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    trace = trace_backward(Blocked.apply(x.exp()).sum())
+    assert [s.op for s in trace.steps] == ["sum", "Blocked"]
+    assert trace.steps[1].input_grads == (None,) and x.grad is None
+    assert "sent to" not in trace.describe(1) and "It sends nothing." in trace.caption(1)
+    labels = [a.get("label", "") for a in parse_dot(trace.draw(1).source)[0].values()]
+    assert "exp\nno gradient reached it" in labels
