@@ -38,11 +38,13 @@ from .ops import (
     tanh,
     where,
 )
+from .trace import BackwardTrace, trace_backward
 from .viz import GraphvizNotInstalledError, draw_graph
 
 __version__ = "0.1.0"  # the one place it is written: pyproject reads it, nn imports it
 
 __all__ = [
+    "BackwardTrace",
     "Function",
     "GradcheckError",
     "GradcheckReport",
@@ -86,5 +88,6 @@ __all__ = [
     "stack",
     "sum_to_shape",
     "tanh",
+    "trace_backward",
     "where",
 ]
