@@ -16,7 +16,7 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .dtypes import get_default_dtype, set_default_dtype
 from .errors import ShapeError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck, gradgradcheck
 from .graph import Function, Node, attach_formulas, grad, sum_to_shape
 from .ops import (
     abs,
@@ -68,6 +68,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "kernels",
