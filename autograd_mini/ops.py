@@ -155,9 +155,12 @@ def normalize_axis(axis: Any, shape: tuple[int, ...], op: str) -> int:
 def reduction_axis(axis: Any, shape: tuple[int, ...], op: str) -> Any:
     """A reduction's ``axis``: None (all axes), a non-negative int, or a tuple of distinct ones.
 
-    A list is read as a tuple; ``()`` reduces over no axis, as in numpy.
+    A list is read as a tuple; ``()`` reduces over no axis, as in numpy. A 0-d
+    tensor takes axis 0 or -1 (its one value), as in PyTorch.
     """
     if axis is None:
+        return None
+    if not shape and axis in (0, -1, (0,), (-1,), [0], [-1]) and type(axis) is not bool:
         return None
     if type(axis) is int and -len(shape) <= axis < len(shape):  # the common case, inline
         return axis % len(shape)
@@ -275,7 +278,7 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b: d/da = b a^(b-1); d/db = a^b log(a), taken as 0 where a = 0 and b >= 0."""
+    """a ** b: d/da = b a^(b-1), 0 where a = b = 0; d/db = a^b log(a), 0 where a = 0, b >= 0."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -291,13 +294,14 @@ class Pow(Function):
             return (grad * 0.0 if b == 0 else grad * b * a ** (b - 1)), None
         grad_a = None
         if need_a:
-            exponent_zero = _value(b) == 0  # x^0 is constant: its slope is 0, even at x = 0
-            if np.ndim(exponent_zero) == 0 and exponent_zero:
-                grad_a = grad * 0.0
+            # b a^(b-1) is 0 at b = 0 by itself, except at a = 0 (0 * inf): 0 there, as in
+            # PyTorch. Only there, so d/db (b a^(b-1)) = 1/a stays for double backward.
+            both_zero = (_value(b) == 0) & (_value(a) == 0)
+            if np.any(both_zero):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_a = _where(both_zero, 0.0, grad * b * a ** (b - 1))
             else:
                 grad_a = grad * b * a ** (b - 1)
-                if np.any(exponent_zero):
-                    grad_a = _where(exponent_zero, 0.0, grad_a)
         grad_b = None
         if need_b:
             zero_base = (_value(a) == 0) & (_value(b) >= 0)

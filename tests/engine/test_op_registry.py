@@ -28,29 +28,11 @@ from .op_registry import ROWS, Case, Constant, Row, library_functions
 DOUBLE_BACKWARD_EXAMPLES = max(10, settings.default.max_examples // 5)
 
 
-# Engine bugs the registry found: a strict xfail each, so that the fix makes the test
-# fail until its entry here is deleted.
-_SOFTMAX_AT_0D = (
-    "engine bug: under create_graph, (log_)softmax's backward at a 0-d input sums along "
-    "axis -1 with Tensor.sum, which refuses an axis of a 0-d tensor (AxisError); the "
-    "ndarray path of the first-order backward accepts it"
-)
-KNOWN_BUGS = {
-    ("double backward", "softmax-0d"): (_SOFTMAX_AT_0D, np.exceptions.AxisError),
-    ("double backward", "log_softmax-0d"): (_SOFTMAX_AT_0D, np.exceptions.AxisError),
-}
-
-
-def _params(rows: list[Row], test: str) -> list[Any]:
+def _params(rows: list[Row]) -> list[Any]:
     """Each row at random shapes, and each row that takes 0-d inputs at 0-d inputs."""
     params = [(row, False, row.name) for row in rows]
     params += [(row, True, f"{row.name}-0d") for row in rows if row.takes_0d]
-    marked = []
-    for row, zero_d, name in params:
-        bug = KNOWN_BUGS.get((test, name))
-        marks = [pytest.mark.xfail(strict=True, reason=bug[0], raises=bug[1])] if bug else []
-        marked.append(pytest.param(row, zero_d, id=name, marks=marks))
-    return marked
+    return [pytest.param(row, zero_d, id=name) for row, zero_d, name in params]
 
 
 def _prepared(row: Row, case: Case, zero_d: bool) -> tuple[Any, list[Tensor]]:
@@ -72,7 +54,7 @@ def _prepared(row: Row, case: Case, zero_d: bool) -> tuple[Any, list[Tensor]]:
     return op, tensors
 
 
-@pytest.mark.parametrize("row, zero_d", _params(ROWS, "forward"))
+@pytest.mark.parametrize("row, zero_d", _params(ROWS))
 @given(data=st.data())
 def test_forward_matches_numpy(row, zero_d, data):
     case = data.draw(row.cases(zero_d), label="case")
@@ -87,7 +69,7 @@ def test_forward_matches_numpy(row, zero_d, data):
     np.testing.assert_allclose(actual.data, expected, rtol=row.rtol, atol=1e-12)
 
 
-@pytest.mark.parametrize("row, zero_d", _params(ROWS, "gradients"))
+@pytest.mark.parametrize("row, zero_d", _params(ROWS))
 @given(data=st.data())
 def test_gradients_match_finite_differences(row, zero_d, data):
     case = data.draw(row.cases(zero_d), label="case")
@@ -95,9 +77,7 @@ def test_gradients_match_finite_differences(row, zero_d, data):
     am.gradcheck(op, tensors)  # raises with the report: the worst entries, both values
 
 
-@pytest.mark.parametrize(
-    "row, zero_d", _params([row for row in ROWS if row.smooth], "double backward")
-)
+@pytest.mark.parametrize("row, zero_d", _params([row for row in ROWS if row.smooth]))
 @settings(max_examples=DOUBLE_BACKWARD_EXAMPLES)
 @given(data=st.data())
 def test_double_backward_matches_finite_differences_of_the_gradients(row, zero_d, data):
@@ -137,25 +117,7 @@ def test_a_function_added_to_ops_without_a_row_is_found(monkeypatch):
     assert Sign not in [row.op for row in ROWS]
 
 
-def test_known_bugs_name_tests_that_exist():
-    names = {
-        (test, p.id)
-        for test in ("forward", "gradients", "double backward")
-        for p in _params(ROWS, test)
-    }
-    assert set(KNOWN_BUGS) <= names
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=am.GradcheckError,
-    reason=(
-        "engine bug: Pow's backward replaces d/da = b a^(b-1) by the constant 0 where the "
-        "exponent b is exactly 0, so the mixed second derivative d/db (b a^(b-1)) = 1/a "
-        "there comes out 0 (PyTorch masks the same way); masking only where a = 0 too would "
-        "keep it"
-    ),
-)
 def test_the_second_derivative_of_pow_at_a_zero_exponent():
+    # d/db (b a^(b-1)) = 1/a at b = 0: masking d/da to 0 wherever b = 0 lost it
     base, exponent = Tensor(2.0, requires_grad=True), Tensor(0.0, requires_grad=True)
     am.gradgradcheck(lambda a, b: a**b, [base, exponent])

@@ -220,3 +220,18 @@ def test_pow_with_a_negative_base_and_log_of_a_negative_give_nan_as_numpy():
     np.testing.assert_array_equal(a.grad, [-16.0, -4.0])  # an integer power is fine
     with np.errstate(invalid="ignore"):
         assert np.isnan(am.Tensor([-1.0]).log().item())
+
+
+@pytest.mark.parametrize("axis", [0, -1, (0,), [-1]])
+def test_a_0d_tensor_reduces_along_axis_0_or_minus_1_as_in_pytorch(axis):
+    x = am.Tensor(3.0, requires_grad=True)
+    for name in ("sum", "mean", "max", "min"):
+        out = getattr(x, name)(axis=axis)
+        assert out.shape == () and out.item() == 3.0
+    x.sum(axis=axis, keepdims=True).backward()
+    assert x.grad == 1.0
+
+
+def test_a_0d_tensor_has_no_axis_1():
+    with pytest.raises(np.exceptions.AxisError, match="sum: axis 1 is out of bounds.*shape \\(\\)"):
+        am.Tensor(3.0).sum(axis=1)
