@@ -155,13 +155,12 @@ def normalize_axis(axis: Any, shape: tuple[int, ...], op: str) -> int:
 def reduction_axis(axis: Any, shape: tuple[int, ...], op: str) -> Any:
     """A reduction's ``axis``: None (all axes), a non-negative int, or a tuple of distinct ones.
 
-    A list is read as a tuple; ``()`` reduces over no axis, as in numpy. A 0-d
-    tensor takes axis 0 or -1 (its one value), as in PyTorch.
+    A list is read as a tuple; ``()`` reduces over no axis (numpy); see ``_axis_of_0d``.
     """
     if axis is None:
         return None
-    if not shape and axis in (0, -1, (0,), (-1,), [0], [-1]) and type(axis) is not bool:
-        return None
+    if not shape:
+        return _axis_of_0d(axis, op)
     if type(axis) is int and -len(shape) <= axis < len(shape):  # the common case, inline
         return axis % len(shape)
     if not isinstance(axis, (tuple, list)):
@@ -169,6 +168,20 @@ def reduction_axis(axis: Any, shape: tuple[int, ...], op: str) -> Any:
     axes = tuple(normalize_axis(a, shape, op) for a in axis)
     _check_distinct(axes, axis, shape, op)
     return axes
+
+
+def _axis_of_0d(axis: Any, op: str) -> None:
+    """A 0-d tensor reduces along axis 0 or -1 (its one value), as in PyTorch: None."""
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    for one in axes:
+        if isinstance(one, (bool, np.bool_)) or not isinstance(one, (int, np.integer)):
+            normalize_axis(one, (), op)  # raises the TypeError that names the op
+        if one not in (0, -1):
+            raise np.exceptions.AxisError(
+                f"{op}: axis {one} is out of bounds for a tensor of shape () (a 0-d tensor "
+                "reduces along axis 0 or -1, its one value)"
+            )
+    _check_distinct(tuple(a % 1 for a in axes), axes, (), op)
 
 
 def _check_distinct(axes: tuple[int, ...], given: Any, shape: tuple[int, ...], op: str) -> None:

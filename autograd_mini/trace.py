@@ -450,7 +450,7 @@ _PAGE = """<div class="am-trace" id="{id}">
 <input type="range" class="am-slider" min="0" max="{last}" value="0" step="1"
  aria-label="step">
 <button type="button" class="am-next">next &#9654;</button>
-<span class="am-counter">step 0 of {last}</span>
+<span class="am-counter">step 0 (of 0 to {last})</span>
 </div>
 <div class="am-legend">ops: grey ran already, orange runs now, dashed still to run; a red
 border marks the tensors that just received a gradient; each tensor shows its gradient so far.
@@ -475,7 +475,7 @@ border marks the tensors that just received a gradient; each tensor shows its gr
       box.scrollLeft += n.left - b.left - (b.width - n.width) / 2;
     }}
     slider.value = String(i);
-    counter.textContent = "step " + i + " of " + (frames.length - 1);
+    counter.textContent = "step " + i + " (of 0 to " + (frames.length - 1) + ")";
   }}
   slider.addEventListener("input", function () {{ show(parseInt(slider.value, 10)); }});
   root.querySelector(".am-previous").addEventListener("click", function () {{

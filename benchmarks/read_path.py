@@ -59,13 +59,12 @@ def training_step() -> Any:
     return lambda: (x @ w + b).relu().sum().backward()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--all", action="store_true", help="list every function on the path")
-    show_all = parser.parse_args().all
+def functions_on_the_path() -> list[tuple[int, str, str, int]]:
+    """(source lines, file name, qualified name, first line) of each library function that
+    one training step runs, by file and line."""
     step = training_step()
     step()  # once untraced: first calls may fill caches that later steps skip
-    functions = sorted(
+    return sorted(
         (
             (
                 source_lines(c),
@@ -77,6 +76,13 @@ def main() -> None:
         ),
         key=lambda row: (row[1], row[3]),
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="list every function on the path")
+    show_all = parser.parse_args().all
+    functions = functions_on_the_path()
     files: dict[str, list[int]] = {}
     for lines, filename, _, _ in functions:
         files.setdefault(filename, []).append(lines)

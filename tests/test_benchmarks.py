@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import engine_vs_numpy
 import nn_vs_numpy
 import python_floor
+import read_path
 
 
 def test_engine_and_numpy_steps_agree():
@@ -24,3 +25,14 @@ def test_nn_and_numpy_steps_agree_for_sgd_and_adam():
 
 def test_the_bare_engine_of_the_floor_benchmark_makes_the_same_updates():
     python_floor.check_same_updates(np.random.default_rng(3))
+
+
+def test_one_training_step_reads_in_at_most_250_lines_of_4_files():
+    # issue 11's target for the plain path: (x @ w + b).relu().sum().backward()
+    functions = read_path.functions_on_the_path()
+    names = {name for _, _, name, _ in functions}
+    assert {"_walk", "backward", "Function.apply"} <= names  # the path was traced at all
+    assert sum(lines for lines, *_ in functions) <= 250
+    assert len({filename for _, filename, _, _ in functions}) <= 4
+    longest = max(functions)
+    assert longest[0] <= 40, f"{longest[2]} ({longest[1]}:{longest[3]}) is {longest[0]} lines"

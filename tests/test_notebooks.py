@@ -47,8 +47,8 @@ def test_notebook_runs_without_errors(path, tmp_path):
     print(f"{path.name}: {time.perf_counter() - start:.1f} s")
 
 
-def test_there_are_ten_notebooks_with_outputs():
-    assert len(NOTEBOOKS) == 10
+def test_there_are_twelve_notebooks_with_outputs():
+    assert len(NOTEBOOKS) == 12
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]

@@ -79,7 +79,7 @@ def test_the_reading_order_lists_every_notebook_once_in_order():
     section = README.split("## Notebooks, in reading order", 1)[1].split("\n## ", 1)[0]
     listed = re.findall(r"^\d+\. `(\w+)`", section, flags=re.MULTILINE)
     assert listed == NOTEBOOKS
-    assert len(listed) == 10
+    assert len(listed) == 12
 
 
 def test_the_course_notes_are_cited_by_title_not_by_file_name():

@@ -78,7 +78,7 @@ def test_the_slider_and_the_buttons_move_through_the_steps(tmp_path):
         assert visible(driver) == [(0, shown(trace, 0))]
         slider = driver.find_element(By.CSS_SELECTOR, ".am-slider")
         counter = driver.find_element(By.CSS_SELECTOR, ".am-counter")
-        assert counter.text == "step 0 of 6"
+        assert counter.text == "step 0 (of 0 to 6)"
 
         slider.click()  # the middle of the track: about half way
         middle = int(slider.get_attribute("value"))
@@ -89,7 +89,7 @@ def test_the_slider_and_the_buttons_move_through_the_steps(tmp_path):
 
         driver.find_element(By.CSS_SELECTOR, ".am-next").click()
         assert visible(driver) == [(3, shown(trace, 3))]
-        assert counter.text == "step 3 of 6" and slider.get_attribute("value") == "3"
+        assert counter.text == "step 3 (of 0 to 6)" and slider.get_attribute("value") == "3"
         svg = driver.find_element(By.CSS_SELECTOR, ".am-frame.am-current svg")
         assert "step 3" in svg.text and "grad norm" in svg.text
         assert running_op_is_in_view(driver)
