@@ -4,6 +4,13 @@ Where to read: ``tensor.py`` (the Tensor), ``graph.py`` (how an op records a
 node, and the backward walk), ``ops.py`` (the table of derivatives and each
 op's forward beside its backward), ``kernels.py`` (stable formulas and BLAS
 shortcuts the ops compute with).
+
+Beyond ``backward()`` and ``grad()``: ``functional`` (``vjp``, ``jvp``,
+``jacobian``, ``hessian``, ``vhp``, ``hvp``: derivatives as functions),
+``gradcheck`` and ``gradgradcheck`` (first and second derivatives against
+two-sided differences), ``detect_anomaly`` (which op, and which line of your
+code, made a NaN), ``trace_backward`` (backward recorded step by step) and
+``draw_graph``.
 """
 
 # isort: off
