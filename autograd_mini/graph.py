@@ -127,7 +127,7 @@ class Node:
 
     @property
     def output_info(self) -> tuple[tuple[int, ...], np.dtype, str | None]:
-        """(shape, dtype, name) of the output: what a drawing shows of a tensor it does not hold."""
+        """The output's shape, dtype and name: what a drawing shows of a tensor it does not hold."""
         return self._output_shape, self._output_dtype, self.output_name
 
     @property

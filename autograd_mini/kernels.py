@@ -32,7 +32,7 @@ import numpy as np
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
+    """1 / (1 + e^-x) without overflow: ``e^-|x|`` never exceeds 1."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 

@@ -14,7 +14,7 @@ Example, testing a custom op against finite differences on random shapes::
 ``assert_gradients_match`` is ``gradcheck`` as an assertion whose failure
 message shows the worst entries.
 
-Draw inputs away from points where the op has a kink (|x| at 0, relu at 0,
+Draw inputs away from points where the op has a kink (``|x|`` at 0, relu at 0,
 max at ties: a two-sided difference straddling a kink is wrong there) and
 away from points where the whole gradient is zero (x**3 at 0): there the
 documents' relative difference divides rounding noise by zero and fails.

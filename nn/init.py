@@ -82,7 +82,7 @@ def _fill_normal(tensor: Tensor, variance: float, rng: Any) -> Tensor:
 
 
 def he_(tensor: Tensor, rng: Any = None) -> Tensor:
-    """W ~ N(0, 2 / n_in) (He et al.; also PyTorch's kaiming_normal_ for ReLU)."""
+    """W ~ N(0, 2 / n_in) (He et al.; also PyTorch's ``kaiming_normal_`` for ReLU)."""
     fan_in, _ = _fans(tensor.shape)
     return _fill_normal(tensor, 2.0 / max(fan_in, 1), rng)  # (fan 0: empty, left alone)
 
@@ -94,7 +94,7 @@ def lecun_(tensor: Tensor, rng: Any = None) -> Tensor:
 
 
 def glorot_(tensor: Tensor, rng: Any = None) -> Tensor:
-    """W ~ N(0, 2 / (n_in + n_out)) (Glorot & Bengio; PyTorch's xavier_normal_)."""
+    """W ~ N(0, 2 / (n_in + n_out)) (Glorot & Bengio; PyTorch's ``xavier_normal_``)."""
     fan_in, fan_out = _fans(tensor.shape)
     return _fill_normal(tensor, 2.0 / max(fan_in + fan_out, 1), rng)
 

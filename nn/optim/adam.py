@@ -16,10 +16,10 @@ from .optimizer import Optimizer
 class Adam(Optimizer):
     """Momentum and RMSprop with bias correction, as in PyTorch::
 
-    g = dW + weight_decay * W             (g = -dW + ... with maximize)
-    m = beta1 m + (1 - beta1) g           v = beta2 v + (1 - beta2) g^2
-    m_hat = m / (1 - beta1^t)             v_hat = v / (1 - beta2^t)
-    W := W - lr m_hat / (sqrt(v_hat) + eps)
+        g = dW + weight_decay * W             (g = -dW + ... with maximize)
+        m = beta1 m + (1 - beta1) g           v = beta2 v + (1 - beta2) g^2
+        m_hat = m / (1 - beta1^t)             v_hat = v / (1 - beta2^t)
+        W := W - lr m_hat / (sqrt(v_hat) + eps)
 
     With ``amsgrad`` (Reddi et al., PyTorch's flag) v_hat uses the largest v
     so far, v_max = max(v_max, v), so the effective step never grows back.
