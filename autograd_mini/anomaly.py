@@ -125,8 +125,10 @@ class _GradientChecks:
         return send
 
     def ran(self, node: Any, grad: Any, input_grads: tuple, retain_graph: bool) -> None:
-        for position, gradient in enumerate(input_grads):
-            if gradient is not None and not _finite(gradient):
+        # Only the gradients the walk passes on: a backward may compute a constant's
+        # gradient anyway, as a step to another (div's grad / b), and that one is dropped.
+        for position, (need, gradient) in enumerate(zip(node.needs_input_grad, input_grads)):
+            if need and gradient is not None and not _finite(gradient):
                 where = node.origin or (
                     "an unknown place (the forward pass ran outside detect_anomaly(); run it "
                     "inside to see the line)"

@@ -5,7 +5,8 @@ For every entry theta_i of every input that requires grad::
 
     dtheta_approx[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)
 
-and the check is the documents' relative difference::
+and the check is the relative difference of the Improving Deep Neural Networks notes
+(section 12)::
 
     difference = ||dtheta_approx - dtheta||_2 / (||dtheta_approx||_2 + ||dtheta||_2)
 
@@ -158,7 +159,8 @@ def gradcheck(
     Only inputs with ``requires_grad=True`` are checked; they must be
     float64 leaves. A non-scalar output is reduced to ``sum(output * w)`` with
     fixed random weights ``w``, so every output element is checked. ``fn`` must be
-    deterministic (turn dropout off, as the documents advise).
+    deterministic (turn dropout off, as the Improving Deep Neural Networks notes
+    advise in section 13).
 
     The check leaves everything as it was: every perturbed entry gets its exact
     value back, also when ``fn`` raises or on Ctrl-C; ``.grad`` of the inputs is

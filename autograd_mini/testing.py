@@ -17,7 +17,8 @@ message shows the worst entries.
 Draw inputs away from points where the op has a kink (``|x|`` at 0, relu at 0,
 max at ties: a two-sided difference straddling a kink is wrong there) and
 away from points where the whole gradient is zero (x**3 at 0): there the
-documents' relative difference divides rounding noise by zero and fails.
+relative difference (Deep Learning Study Notes: Improving Deep Neural Networks,
+section 12) divides rounding noise by zero and fails.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def compare_steps(make_baseline, make_candidate, problem, rounds: int, per_round
 
 
 def make_mlp(sizes: list[int], rng: np.random.Generator) -> Params:
-    """He-initialised (W, b) pairs, W of shape (n_out, n_in) as in the documents."""
+    """He-initialised (W, b) pairs, W of shape (n_out, n_in) as in the CS229 Lecture 12 notes."""
     return [
         (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in), np.zeros(n_out))
         for n_in, n_out in zip(sizes[:-1], sizes[1:])
@@ -55,7 +55,8 @@ def copy_params(params: Params) -> Params:
 
 
 def mlp_problem(rng: np.random.Generator, batch: int) -> tuple[Params, np.ndarray, np.ndarray]:
-    """The documents' 64-32-16-10 MLP, a batch of inputs and one-hot labels."""
+    """The 64-32-16-10 digits MLP (CS229 Lecture 12 notes, section 7.5, with 10 outputs),
+    a batch of inputs and one-hot labels."""
     params = make_mlp([64, 32, 16, 10], rng)
     x = rng.standard_normal((batch, 64))
     y_onehot = np.eye(10)[rng.integers(0, 10, batch)]

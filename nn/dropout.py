@@ -17,7 +17,7 @@ from .module import Module
 class Dropout(Module):
     """Zero each activation with probability ``p`` and scale the others by 1 / keep_prob.
 
-    ``p`` is the drop probability (the documents' keep_prob is ``1 - p``).
+    ``p`` is the drop probability (the notes' keep_prob is ``1 - p``).
     In eval mode the layer is the identity. ``rng`` (a Generator or a seed)
     makes the masks reproducible.
     """

@@ -194,7 +194,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     the logits' shape without the class axis ((m,), (), (m, d1, ...)), or
     one-hot / probability targets of the logits' shape. "mean" averages over
     all m * d1 * ... losses, "sum" adds them, "none" returns them in the
-    labels' shape. The gradient is the documents' softmax(z) - Y, divided by
+    labels' shape. The gradient is softmax(z) - Y (the dZ = Y_hat - Y of Deep Learning Study
+    Notes: Improving Deep Neural Networks, section 32), divided by
     that count for "mean".
     """
     _check_reduction("cross_entropy", reduction)

@@ -1,7 +1,8 @@
-"""nn's fused ops: one node each, with the closed-form backward the documents derive.
+"""nn's fused ops: one node each, with the closed-form backward the course notes derive.
 
 Composing these from Tensor ops would give the same gradients; fusing them
-costs one node instead of several and uses the documents' formulas directly.
+costs one node instead of several and uses the formulas of the notes cited below
+directly.
 Derivatives (``grad`` is dL/d(output); each row is also the op's ``formula``):
 
     linear          d/dx = grad W,  d/dW = grad^T x,  d/db = sum over rows of grad
@@ -153,7 +154,8 @@ class BatchNorm(Function):
 
 
 def one_hot(labels: np.ndarray, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
-    """Y with Y[i, labels[i]] = 1: the documents' one-hot targets."""
+    """Y with Y[i, labels[i]] = 1: the one-hot targets of the Improving Deep Neural Networks
+    notes (section 31)."""
     encoded = np.zeros((labels.shape[0], num_classes), dtype=dtype)
     encoded[np.arange(labels.shape[0]), labels] = 1
     return encoded
@@ -164,7 +166,8 @@ class SoftmaxCrossEntropy(Function):
 
     ``target`` holds class labels (``labels=True``, integers of shape (m,)) or
     probabilities of z's shape (one-hot or soft). The backward is the
-    documents' dZ = Y_hat - Y (times sum_k Y_k, which is 1 for real targets).
+    Improving Deep Neural Networks notes' dZ = Y_hat - Y (times sum_k Y_k, which is 1 for
+    real targets).
     """
 
     name = "cross_entropy"

@@ -1,10 +1,10 @@
 """Weight initialization (CS229 Lecture 12 notes, section 7.4; Improving Deep Neural Networks
 notes, section 10).
 
-For W of shape (n_out, n_in) (the documents' n^[l] by n^[l-1]):
+For W of shape (n_out, n_in) (the notes' n^[l] by n^[l-1]):
 
 - ``he``:     N(0, 2 / n_in)            for ReLU layers
-- ``lecun``:  N(0, 1 / n_in)            the documents' "Xavier", for tanh / sigmoid
+- ``lecun``:  N(0, 1 / n_in)            both notes' "Xavier", for tanh / sigmoid
 - ``glorot``: N(0, 2 / (n_in + n_out))  forward and backward variance balanced
 - ``zeros``:  all zeros (breaks nothing for biases; for weights it shows the symmetry problem)
 
@@ -88,7 +88,7 @@ def he_(tensor: Tensor, rng: Any = None) -> Tensor:
 
 
 def lecun_(tensor: Tensor, rng: Any = None) -> Tensor:
-    """W ~ N(0, 1 / n_in) (the documents call it Xavier)."""
+    """W ~ N(0, 1 / n_in) (both notes call it Xavier)."""
     fan_in, _ = _fans(tensor.shape)
     return _fill_normal(tensor, 1.0 / max(fan_in, 1), rng)
 

@@ -1,4 +1,5 @@
-"""Linear and the activation layers."""
+"""Linear and the activation layers (CS229 Lecture 12 notes: Backpropagation & Deep Learning,
+sections 7.2 and 7.4: activation functions, weight initialization)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from .module import Module, Parameter
 
 
 class Linear(Module):
-    """y = x W^T + b, W of shape (out_features, in_features) (the documents' n^[l] by n^[l-1]).
+    """y = x W^T + b, W of shape (out_features, in_features) (the notes' n^[l] by n^[l-1]).
 
     ``init`` chooses W's distribution: "he" N(0, 2/n_in) (default, for ReLU),
-    "lecun" N(0, 1/n_in) (the documents' "Xavier"), "glorot"
+    "lecun" N(0, 1/n_in) (the notes' "Xavier"), "glorot"
     N(0, 2/(n_in + n_out)) or "zeros"; b starts at zero. ``rng`` (a
     Generator or a seed) makes the draw reproducible. ``dtype`` (a floating
     dtype; None: the default dtype) is the parameters' dtype. With
@@ -106,7 +107,7 @@ class Softmax(Module):
 
 
 class Identity(Module):
-    """Returns its input (the documents' linear output activation)."""
+    """Returns its input (the notes' linear output activation for regression)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return as_tensor(x)

@@ -45,7 +45,8 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits; targets are class labels or (one-hot) probabilities.
 
-    One fused op whose gradient is the documents' softmax(z) - Y, divided by m.
+    One fused op whose gradient is softmax(z) - Y, divided by m (the notes' dZ = Y_hat - Y,
+    section 32).
     """
 
     def forward(self, logits: Tensor, target: Any) -> Tensor:
@@ -55,7 +56,7 @@ class CrossEntropyLoss(_Loss):
 def l2_penalty(module: Module, lam: float, m: int) -> Tensor:
     """lambda / (2 m) * sum_l ||W^[l]||_F^2 over the layers' weights (not biases, not BatchNorm).
 
-    Add it to the cost; its gradient is the documents' dW += lambda / m * W.
+    Add it to the cost; its gradient is the notes' dW += lambda / m * W.
     A module names the parameters it regularizes in ``regularized``; by
     default those with two or more dimensions (weight matrices).
     """

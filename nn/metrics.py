@@ -1,6 +1,6 @@
-"""Accuracy, the confusion matrix, and the documents' bias/variance diagnosis
-(Neural Networks course notes, section 4: training, development and test sets;
-Improving Deep Neural Networks notes, section 2: bias / variance)."""
+"""Accuracy, the confusion matrix, and the bias/variance diagnosis
+(Neural Networks, course notes (Matt R, 2022), section 4: training, development and test sets;
+Deep Learning Study Notes: Improving Deep Neural Networks, section 2: bias / variance)."""
 
 from __future__ import annotations
 
@@ -116,8 +116,8 @@ def confusion_matrix(pred: Any, y: Any, num_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """The documents' reading of train and dev error (Neural Networks course notes,
-    section 4)."""
+    """The reading of train and dev error in the Neural Networks course notes,
+    section 4."""
 
     high_bias: bool
     high_variance: bool
@@ -136,7 +136,7 @@ class Diagnosis:
 
     @property
     def advice(self) -> str:
-        if self.high_bias:  # the documents' recipe: fix bias first, then variance
+        if self.high_bias:  # section 4's recipe: fix bias first, then variance
             return "underfits: try a bigger network, train longer, or change the architecture"
         if self.high_variance:
             return (
@@ -158,7 +158,7 @@ def diagnose(
     """High bias when train error exceeds the Bayes error by more than ``tolerance``;
     high variance when dev error exceeds train error by more than ``tolerance``.
 
-    Errors are fractions (1 - accuracy). The documents' examples: train 1%,
+    Errors are fractions (1 - accuracy). Examples: train 1%,
     dev 11% is high variance; train 15%, dev 16% high bias; train 15%, dev
     30% both; train 0.5%, dev 1% neither.
     """

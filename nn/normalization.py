@@ -21,8 +21,9 @@ class BatchNorm1d(Module):
     Input (m, num_features) or (m, num_features, L). In training: the batch's
     mean and biased variance, and running estimates updated as
     ``running = (1 - momentum) * running + momentum * batch`` (PyTorch's
-    convention: the documents' beta of the exponentially weighted average is
-    ``1 - momentum``; the running variance uses the unbiased batch variance).
+    convention: the beta_EMA of the Improving Deep Neural Networks notes' running
+    averages, section 30, is ``1 - momentum``; the running variance uses the
+    unbiased batch variance).
     In eval mode: the running estimates. ``weight`` is gamma, ``bias`` beta;
     they make the preceding layer's bias redundant.
 

@@ -31,7 +31,7 @@ class History:
     """What ``fit`` recorded, one entry per epoch.
 
     ``train_cost``: the mean cost J over the epoch's mini-batches, L2 term
-    included when ``l2`` is set (the documents plot J with it);
+    included when ``l2`` is set (the notes plot J with it, section 4);
     ``dev_cost``: the loss on the dev set (without the L2 term);
     ``dev_accuracy``: for classification losses (NaN for others); ``lr``: the learning rate
     used in the epoch. ``best_epoch`` / ``stopped_epoch`` are set by early stopping.

@@ -64,13 +64,13 @@ CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)
 LIST_NUMBER = re.compile(r"^([ \t]*(?:#+[ \t]*)?)\d+(?:\.(?=[ \t])|(?=[ \t]+·))", re.MULTILINE)
 
 # the course notes' file names and numbers ("001 section 27", "000's class"), and the phrases
-# that stand for notes a reader cannot identify
-FILE_NAME = re.compile(r"\b00[0-4]_[0-9a-f]{16}(?:\.txt)?\b|(?<![\w.,])00[0-4](?![\w.])")
-NO_TITLE = re.compile(
-    r"\bthe (?:source |seed )?documents?\b|\bseeds/|\bseed (?:files?|documents?)\b"
-    r"|\bthe course notes\b",
-    re.IGNORECASE,
-)
+# that stand for notes a reader cannot identify; SEED_FILE_NAME and UNTITLED are also the
+# rule for the library's docstrings and comments (tests/test_citations.py), where a bare
+# 001 or "the course notes" (followed by titles) can be fine
+SEED_FILE_NAME = r"\b00[0-4]_[0-9a-f]{16}(?:\.txt)?\b"
+UNTITLED = r"\bthe (?:source |seed )?documents?\b|\bseeds/|\bseed (?:files?|documents?)\b"
+FILE_NAME = re.compile(rf"{SEED_FILE_NAME}|(?<![\w.,])00[0-4](?![\w.])")
+NO_TITLE = re.compile(rf"{UNTITLED}|\bthe course notes\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -189,14 +189,12 @@ def test_the_citation_rule_flags_file_names_and_their_numbers():
     def names(text):
         return [m.group(0) for p in (FILE_NAME, NO_TITLE) for m in p.finditer(text)]
 
-    assert names("see 001_c6b77ffe3f8d6a56.txt, 000's class and 003 section 4") == [
-        "001_c6b77ffe3f8d6a56.txt",
-        "000",
-        "003",
-    ]
-    assert names("as the documents write it; the document's code") == [
-        "the documents",
-        "the document",
+    # built from pieces, so that tests/test_citations.py does not flag this file
+    seed_file, the_documents = "001_" + "c6b77ffe3f8d6a56.txt", "the " + "documents"
+    assert names(f"see {seed_file}, 000's class and 003 section 4") == [seed_file, "000", "003"]
+    assert names(f"as {the_documents} write it; the " + "document's code") == [
+        the_documents,
+        "the " + "document",
     ]
     assert names("10,000 draws, 0.001, seed 0, the CS229 Lecture 12 notes, section 7.2") == []
 

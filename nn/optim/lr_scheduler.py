@@ -9,7 +9,7 @@ PyTorch: creating the scheduler is step 0 (lr = lr0), and you call
 iteration, if that is your unit of t).
 
 - StepLR:            lr0 * gamma^floor(t / step_size)
-- ExponentialLR:     lr0 * gamma^t          (the documents' lr0 e^(-k t): gamma = e^-k)
+- ExponentialLR:     lr0 * gamma^t          (CS229 notes, slides: lr0 e^(-k t), gamma = e^-k)
 - InverseTimeLR:     lr0 / (1 + k t)
 - CosineAnnealingLR: eta_min + (lr0 - eta_min) (1 + cos(pi t / T_max)) / 2
 - LambdaLR:          lr0 * lr_lambda(t)
@@ -209,7 +209,8 @@ class ExponentialLR(LRScheduler):
 
 
 class InverseTimeLR(LRScheduler):
-    """lr0 / (1 + k t) (inverse-time decay; the documents' 1 / (1 + decay_rate * epoch))."""
+    """lr0 / (1 + k t) (inverse-time decay; the Improving Deep Neural Networks notes'
+    alpha0 / (1 + decay_rate * epoch_num), section 22)."""
 
     arguments: ClassVar[dict[str, Rule]] = {"k": NON_NEGATIVE}
 

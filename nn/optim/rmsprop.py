@@ -15,8 +15,8 @@ from .optimizer import Optimizer
 class RMSprop(Optimizer):
     """S = alpha S + (1 - alpha) dW^2;  W := W - lr dW / (sqrt(S) + eps), as in PyTorch.
 
-    ``alpha`` is the documents' beta. ``centered`` divides by the estimated
-    standard deviation instead; ``momentum`` adds a velocity on the step;
+    ``alpha`` is the notes' beta_2 (section 20; the slides' gamma). ``centered`` divides by
+    the estimated standard deviation instead; ``momentum`` adds a velocity on the step;
     ``maximize`` negates dW. ``alpha`` must be in [0, 1]: above 1, S turns
     negative and its square root NaN.
     """

@@ -18,7 +18,7 @@ class SGD(Optimizer):
         v = momentum * v + (1 - dampening) * g  (later steps)
         step = g + momentum * v if nesterov else v
 
-    The documents' momentum, v = beta v + (1 - beta) dW, is
+    The notes' momentum (section 19), v = beta v + (1 - beta) dW, is
     ``SGD(momentum=beta, dampening=beta)``. One difference in the first step:
     PyTorch starts the velocity at v = dW rather than at (1 - beta) dW, i.e.
     without the start-up bias toward zero that the Improving Deep Neural

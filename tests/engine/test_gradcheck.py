@@ -1,4 +1,5 @@
-"""gradcheck: the documents' two-sided differences and relative difference."""
+"""gradcheck: two-sided differences and relative difference (Improving Deep Neural Networks
+notes, sections 11-12)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The documents' first oracle: logistic regression and the 3-layer cat network.
+"""The first oracle: logistic regression and the CS229 Lecture 12 notes' 3-layer cat network.
 
 The engine, given only the forward pass written with Tensor operators,
 must reproduce the hand-derived gradients of tests/oracles/backprop.py to 1e-10.
@@ -38,7 +38,7 @@ def problems(draw, widths):
 
 
 def engine_gradients(X, Y, params):
-    """Batch-first forward with Tensor ops; returns [(dW, db)] in the documents' shapes."""
+    """Batch-first forward with Tensor ops; returns [(dW, db)] in the notes' column shapes."""
     tensors = [
         (Tensor(W, requires_grad=True), Tensor(b[:, 0], requires_grad=True)) for W, b in params
     ]

@@ -1,4 +1,4 @@
-"""BatchNorm1d against the documents' closed-form backward and running averages."""
+"""BatchNorm1d against the CS229 Lecture 12 notes' closed-form backward and running averages."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_forward_and_closed_form_backward_match_the_documents(batch):
 
 @given(batches(), st.floats(0.01, 0.9))
 def test_running_averages_use_pytorchs_momentum(batch, momentum):
-    """running = (1 - momentum) running + momentum batch; the documents' beta = 1 - momentum."""
+    """running = (1 - momentum) running + momentum batch; the notes' beta = 1 - momentum."""
     Z, *_ = batch
     layer = nn.BatchNorm1d(Z.shape[1], momentum=momentum)
     mean, var = np.zeros(Z.shape[1]), np.ones(Z.shape[1])

@@ -82,7 +82,8 @@ def test_parameter_names_follow_the_outermost_module_and_can_be_set():
 
 
 def identity_chain(scale, layers=10):
-    """The documents' example: identity activations, zero biases, W = scale * I (2 x 2)."""
+    """The CS229 Lecture 12 notes' example (section 7.4): identity activations, zero biases,
+    W = scale * I (2 x 2)."""
     model = nn.Sequential(*[nn.Linear(2, 2, bias=False) for _ in range(layers)])
     for layer in model:
         layer.weight.data = scale * np.eye(2)

@@ -1,4 +1,4 @@
-"""Losses: values, the documents' closed-form gradients, stability, targets, errors."""
+"""Losses: values, closed-form gradients (dZ = Y_hat - Y, ...), stability, targets, errors."""
 
 from __future__ import annotations
 
@@ -351,7 +351,7 @@ def test_cross_entropy_shape_errors_name_both_shapes():
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_cross_entropy_of_transposed_logits_has_the_right_gradient(reduction):
-    """Logits laid out as in the documents (classes by examples) and transposed: the fused
+    """Logits laid out as in the course notes (classes by examples) and transposed: the fused
     backward must subtract Y from a C-ordered copy, not from a throwaway one."""
     rng = np.random.default_rng(0)
     columns = Tensor(rng.normal(size=(3, 5)), requires_grad=True)  # (classes, m)

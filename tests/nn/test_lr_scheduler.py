@@ -1,4 +1,4 @@
-"""Schedules against the documents' formulas (tests/oracles/schedules.py),
+"""Schedules against the CS229 notes' and SKEMA slides' formulas (tests/oracles/schedules.py),
 counted as PyTorch counts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""accuracy, confusion_matrix and the documents' bias/variance diagnosis."""
+"""accuracy, confusion_matrix and the Neural Networks course notes' bias/variance diagnosis."""
 
 from __future__ import annotations
 

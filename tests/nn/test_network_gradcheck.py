@@ -37,7 +37,7 @@ def test_with_dropout_in_eval_mode_and_other_losses():
     model = nn.Sequential(
         nn.Linear(4, 5, rng=0), nn.Tanh(), nn.Dropout(0.5), nn.Linear(5, 2, rng=1)
     )
-    model.eval()  # the documents: turn dropout off to check gradients
+    model.eval()  # Improving Deep Neural Networks notes, section 13: dropout off to check
     x = Tensor(rng.standard_normal((6, 4)))
     y = (rng.random((6, 2)) > 0.5).astype(float)
     params = list(model.parameters())

@@ -1,4 +1,4 @@
-"""Optimizers against the documents' update rules (tests/oracles/optimizers.py) and
+"""Optimizers against the course notes' update rules (tests/oracles/optimizers.py) and
 against PyTorch's definitions, written out here as plain numpy."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def test_adam_matches_the_documents_with_bias_correction(start, gradients, lr, b
         W, m, v = documents.adam_step(W, m, v, dW, t, lr, beta1, beta2, 1e-8)
         np.testing.assert_allclose(got, W, rtol=1e-10, atol=1e-12)
     # Adam's first moment is the exponentially weighted average of the gradients;
-    # bias-corrected, it is the documents' v_t / (1 - beta^t)
+    # bias-corrected, it is v_t / (1 - beta^t) (Improving Deep Neural Networks notes, section 18)
     state = optimizer.state[param]
     corrected = documents.exponentially_weighted_averages(gradients, beta1, bias_correction=True)
     np.testing.assert_allclose(

@@ -1,7 +1,8 @@
-"""nn against the documents' hand-derived backprop (tests/oracles/backprop.py).
+"""nn against the hand-derived backprop of tests/oracles/backprop.py (the delta recipe of
+CS229: Additional Notes on Backpropagation).
 
 Random networks drawn by hypothesis (depth 1-5, widths 1-16, batch 1-32),
-every hidden activation, every output/loss pair of the documents, with L2
+every hidden activation, every output/loss pair of the CS229 backprop notes, with L2
 and with inverted dropout through fixed masks: the gradients nn's modules
 and losses produce must equal the delta recipe's.
 """
@@ -20,7 +21,7 @@ from ..helpers import arrays, floats
 from ..oracles.backprop import cost, delta_recipe
 
 HIDDEN = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-# (documents' output activation, how nn computes the cost J from the last layer's z)
+# (the notes' output activation, how nn computes the cost J from the last layer's z)
 OUTPUTS = {
     "sigmoid + BCE on probabilities": "sigmoid",
     "sigmoid + BCE on logits": "sigmoid",

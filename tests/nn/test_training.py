@@ -1,4 +1,5 @@
-"""nn.fit on the documents' digits experiment: history, L2 term, early stopping, progress."""
+"""nn.fit on the CS229 Lecture 12 notes' digits experiment (section 7.5): history, L2 term,
+early stopping, progress."""
 
 from __future__ import annotations
 

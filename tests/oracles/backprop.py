@@ -26,7 +26,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=0, keepdims=True)
 
 
-# g and g' for each activation, as the documents write them
+# g and g' for each activation, as the notes write them
 ACTIVATIONS = {
     "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
     "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
@@ -78,7 +78,7 @@ def delta_recipe(
 
 
 def cost(X, Y, weights, biases, hidden="relu", output="sigmoid", lam=0.0):
-    """J = 1/m sum L(y_hat, y) (+ lambda/2m sum ||W||_F^2), with the documents' losses."""
+    """J = 1/m sum L(y_hat, y) (+ lambda/2m sum ||W||_F^2), with the notes' losses."""
     _, A = forward(X, weights, biases, hidden, output)
     Y_hat, m = A[-1], X.shape[1]
     if output == "sigmoid":

@@ -32,5 +32,6 @@ def batchnorm_backward(dout, gamma, Z_norm, var, epsilon=1e-5):
 
 
 def running_average(running, batch_value, beta_ema):
-    """The documents' exponentially weighted average: beta running + (1 - beta) batch."""
+    """The exponentially weighted average (Improving Deep Neural Networks notes, section 30):
+    beta running + (1 - beta) batch."""
     return beta_ema * running + (1 - beta_ema) * batch_value

@@ -1,4 +1,4 @@
-"""Optimizer updates as the documents write them (Improving Deep Neural Networks notes,
+"""Optimizer updates as the course notes write them (Improving Deep Neural Networks notes,
 sections 16-21; CS229 Lecture 12 notes, the AdamOptimizer class; Neural Networks and
 Backpropagation, Deep Learning course slides, AdaGrad)."""
 
@@ -30,7 +30,7 @@ def rmsprop_step(W, S, dW, alpha, beta, eps):
 
 
 def adam_step(W, m, v, dW, t, alpha, beta1, beta2, eps):
-    """Adam with bias correction, as in the documents' AdamOptimizer.update."""
+    """Adam with bias correction, as in the CS229 Lecture 12 notes' AdamOptimizer.update."""
     m = beta1 * m + (1 - beta1) * dW
     v = beta2 * v + (1 - beta2) * dW**2
     m_hat = m / (1 - beta1**t)
