@@ -12,11 +12,9 @@ from __future__ import annotations
 import ast
 import inspect
 import json
-import os
 import re
 import runpy
 import shutil
-import signal
 import subprocess
 import time
 import types
@@ -34,7 +32,7 @@ import nn
 from autograd_mini import Function
 
 from .browser import console_errors, open_browser
-from .test_notebooks_command import free_port
+from .servers import free_port, script_running
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -61,38 +59,23 @@ def read_log(path: Path) -> str:
 def site(tmp_path_factory):
     """``scripts/docs serve`` on a free port, building into a temporary folder."""
     folder = tmp_path_factory.mktemp("docs")
-    html, port, log_path = folder / "html", free_port(), folder / "docs.log"
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [str(ROOT / "scripts" / "docs"), "serve"],
-        env={**os.environ, "DOCS_BUILD_DIR": str(html), "PORT": str(port)},
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, stopped as one below
-    )
+    html, port, log = folder / "html", free_port(), folder / "docs.log"
+    command = [str(ROOT / "scripts" / "docs"), "serve"]
     url = f"http://127.0.0.1:{port}/"
-    try:
+    with script_running(command, {"DOCS_BUILD_DIR": str(html), "PORT": str(port)}, log) as server:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if server.poll() is not None:
-                pytest.fail(
-                    f"scripts/docs serve stopped ({server.returncode}):\n{read_log(log_path)}"
-                )
+                pytest.fail(f"scripts/docs serve stopped ({server.returncode}):\n{read_log(log)}")
             if time.monotonic() > deadline:
-                pytest.fail(f"scripts/docs serve did not answer on {url}:\n{read_log(log_path)}")
+                pytest.fail(f"scripts/docs serve did not answer on {url}:\n{read_log(log)}")
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
                     assert response.status == 200
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.5)
-        yield Site(html, url, read_log(log_path))
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+        yield Site(html, url, read_log(log))
 
 
 # --------------------------------------------------------------------------

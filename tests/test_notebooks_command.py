@@ -1,5 +1,5 @@
 """scripts/notebooks, the README's quick start: it sets up, starts JupyterLab in notebooks/ on
-localhost, serves the ten notebooks and the front end, and stops on SIGTERM.
+localhost, serves every notebook and the front end, and stops on SIGTERM.
 
 It runs the script itself, so its set-up is that of scripts/test (.venv, the wheel of the
 checkout): already done under scripts/test, done here the first time otherwise.
@@ -8,25 +8,19 @@ checkout): already done under scripts/test, done here the first time otherwise.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .servers import free_port, script_running
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
 START_TIMEOUT = 300.0  # seconds; the first run also creates .venv
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(url: str, token: str) -> tuple[int, bytes]:
@@ -55,31 +49,14 @@ def test_scripts_notebooks_serves_the_notebooks_on_localhost_and_stops(tmp_path)
         f"JUPYTER_{kind}_DIR": str(tmp_path / kind.lower())
         for kind in ("CONFIG", "DATA", "RUNTIME")
     }
-    log = (tmp_path / "jupyter.log").open("w")
-    server = subprocess.Popen(
-        [str(ROOT / "scripts" / "notebooks"), "--no-browser", f"--port={port}"]
-        + ["--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0"]
-        + [f"--IdentityProvider.token={token}"],
-        env={**os.environ, **jupyter_dirs},
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, stopped as one below
-    )
+    command = [str(ROOT / "scripts" / "notebooks"), "--no-browser", f"--port={port}"]
+    command += ["--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0"]
+    command += [f"--IdentityProvider.token={token}"]
     base = f"http://127.0.0.1:{port}"
-    try:
+    with script_running(command, jupyter_dirs, tmp_path / "jupyter.log") as server:
         listing = json.loads(wait_for_server(f"{base}/api/contents", token, server))
         served = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
         assert served == NOTEBOOKS
         status, page = get(f"{base}/lab", token)
         assert status == 200 and b"JupyterLab" in page
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
     assert server.returncode in (0, -signal.SIGTERM), (tmp_path / "jupyter.log").read_text()
