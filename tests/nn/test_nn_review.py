@@ -1,0 +1,78 @@
+"""Review of nn against PyTorch's semantics: each test pins a bug that was found and fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nn
+
+
+def test_evaluate_restores_the_mode_of_every_submodule():
+    # A BatchNorm frozen with .eval() inside a model in training mode (fine-tuning) must stay
+    # frozen: evaluate() said it restores the model's mode, but it set every submodule to the
+    # outer module's mode, so the frozen BatchNorm went back to updating its running statistics.
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.BatchNorm1d(3), nn.Linear(3, 2, rng=1))
+    model[1].eval()
+    modes = [m.training for m in model.modules()]
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    nn.evaluate(model, nn.CrossEntropyLoss(), (X, np.array([0, 1] * 4)))
+    assert [m.training for m in model.modules()] == modes
+    running_mean = model[1].running_mean.copy()
+    model(X)
+    np.testing.assert_array_equal(model[1].running_mean, running_mean)
+
+
+def test_module_dict_takes_another_module_dict_as_pytorch():
+    # PyTorch's ModuleDict(modules) and update(modules) take a ModuleDict like any mapping
+    heads = nn.ModuleDict({"b": nn.Linear(1, 1, rng=0), "a": nn.ReLU()})
+    copied = nn.ModuleDict(heads)
+    assert list(copied) == ["b", "a"]
+    assert copied["b"] is heads["b"]
+    other = nn.ModuleDict({"c": nn.Tanh()})
+    other.update(heads)
+    assert list(other) == ["c", "b", "a"]
+
+
+def test_parameter_dict_takes_another_parameter_dict_as_pytorch():
+    weights = nn.ParameterDict({"w": np.ones(2), "v": np.zeros(1)})
+    copied = nn.ParameterDict(weights)
+    assert list(copied) == ["w", "v"]
+    assert copied["w"] is weights["w"]
+
+
+@pytest.mark.parametrize(("dtype", "value"), [(np.float32, 3e19), (np.float16, 300.0)])
+@pytest.mark.parametrize("norm_type", [2.0, 3.0])
+def test_clip_grad_norm_of_a_huge_low_precision_gradient_scales_it_instead_of_zeroing_it(
+    dtype, value, norm_type
+):
+    # An exploding float32 (or float16) gradient is what clipping is for. Its squares overflowed
+    # in its own precision, the total norm came out inf, and the gradient was multiplied by
+    # max_norm / inf = 0: silently erased. PyTorch accumulates the norm in a wider type (on the
+    # CPU, float32 norms in double), so the total is finite and the gradient is scaled.
+    param = nn.Parameter(np.zeros(2, dtype=dtype))
+    param.grad = np.array([value, value], dtype=dtype)
+    expected = 2 ** (1 / norm_type) * value
+    total = nn.utils.clip_grad_norm_([param], 1.0, norm_type=norm_type)
+    assert total == pytest.approx(expected, rel=1e-3)
+    assert param.grad.dtype == dtype
+    np.testing.assert_allclose(param.grad, [value / expected] * 2, rtol=1e-3)
+
+
+def test_l2_penalty_counts_a_tied_weight_once():
+    # One weight matrix shared by two layers (an autoencoder's tied encoder and decoder) is one
+    # parameter, as in parameters() and in an optimizer's weight_decay: it was penalized once per
+    # layer, so its gradient was 2 lambda / m W instead of the documented lambda / m W.
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Linear(2, 2, rng=0)
+            self.decoder = nn.Linear(2, 2, rng=1)
+            self.decoder.weight = self.encoder.weight
+
+    model = Tied()
+    weight = model.encoder.weight
+    penalty = nn.l2_penalty(model, 0.6, 3)
+    assert penalty.item() == pytest.approx(0.6 / 6 * (weight.data**2).sum())
+    penalty.backward()
+    np.testing.assert_allclose(weight.grad, 0.6 / 3 * weight.data)
