@@ -76,3 +76,26 @@ def test_l2_penalty_counts_a_tied_weight_once():
     assert penalty.item() == pytest.approx(0.6 / 6 * (weight.data**2).sum())
     penalty.backward()
     np.testing.assert_allclose(weight.grad, 0.6 / 3 * weight.data)
+
+
+@pytest.mark.parametrize(
+    "make", [nn.optim.Adam, nn.optim.AdamW, nn.optim.RMSprop, nn.optim.Adagrad]
+)
+def test_parameters_sharing_one_array_get_both_updates(make):
+    # Two Parameters made from one ndarray share it (nn.Parameter does not copy), as two PyTorch
+    # Parameters viewing one storage; an optimizer updates each in place, so both updates land,
+    # as when each has its own optimizer. The one-vector path joined copies of the two, updated
+    # them side by side and copied both back: the second copy overwrote the first update.
+    def final_values(separate):
+        shared = np.array([1.0, -2.0])
+        first, second = nn.Parameter(shared), nn.Parameter(shared)
+        groups = [[first], [second]] if separate else [[first, second]]
+        optimizers = [make(group, lr=0.1) for group in groups]
+        for step in range(3):
+            first.grad = np.array([0.5, 1.0]) * (step + 1)
+            second.grad = np.array([-1.0, 0.25]) * (step + 1)
+            for optimizer in optimizers:
+                optimizer.step()
+        return shared
+
+    np.testing.assert_allclose(final_values(separate=False), final_values(separate=True))
