@@ -99,3 +99,14 @@ def test_parameters_sharing_one_array_get_both_updates(make):
         return shared
 
     np.testing.assert_allclose(final_values(separate=False), final_values(separate=True))
+
+
+def test_a_stratified_split_keeps_examples_whose_label_is_nan():
+    # Stratifying found each class's examples with rows == label, which is never true for NaN
+    # (a missing label, a regression target): those examples went to no set, silently.
+    X = np.arange(40.0).reshape(20, 2)
+    y = np.array([0.0, 1.0] * 9 + [np.nan, np.nan])
+    sets = nn.data.train_dev_test_split(X, y)
+    assert sorted(np.concatenate([part_X[:, 0] for part_X, _ in sets])) == list(X[:, 0])
+    for part_X, part_y in sets:  # each example keeps its own label
+        np.testing.assert_array_equal(part_y, y[(part_X[:, 0] // 2).astype(int)])
