@@ -240,15 +240,16 @@ def _training_loader(train: Any, batch_size: int, seed: int | None) -> DataLoade
 def _examples(where: str, name: str, data: Any) -> tuple[np.ndarray, np.ndarray]:
     """``data`` (a pair (X, y) or a DataLoader) as arrays of the same, non-zero length."""
     if isinstance(data, DataLoader):
-        return data.X, data.y
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: the {name} set must be a pair (X, y) or a DataLoader, got "
-            f"{type(data).__name__}"
-        ) from None
-    X, y = as_array(X), as_array(y)
+        X, y = data.X, data.y  # (checked like a pair: an empty one is refused too)
+    else:
+        try:
+            X, y = data
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{where}: the {name} set must be a pair (X, y) or a DataLoader, got "
+                f"{type(data).__name__}"
+            ) from None
+        X, y = as_array(X), as_array(y)
     if X.ndim == 0 or y.ndim == 0:
         raise ValueError(
             f"{where}: the {name} set needs one row per example, got X of shape {X.shape} and y of "

@@ -110,3 +110,19 @@ def test_a_stratified_split_keeps_examples_whose_label_is_nan():
     assert sorted(np.concatenate([part_X[:, 0] for part_X, _ in sets])) == list(X[:, 0])
     for part_X, part_y in sets:  # each example keeps its own label
         np.testing.assert_array_equal(part_y, y[(part_X[:, 0] // 2).astype(int)])
+
+
+def test_an_empty_dev_data_loader_is_refused_before_training_starts():
+    # fit checks the data before training (API.md): an empty dev set given as a DataLoader
+    # passed that check, so the model trained an epoch before evaluate refused it; evaluate
+    # itself failed in np.concatenate, with a message about arrays rather than the data.
+    X, y = np.random.default_rng(0).normal(size=(8, 2)), np.array([0, 1] * 4)
+    empty = nn.data.DataLoader(X[:0], y[:0])
+    model = nn.Linear(2, 2, rng=0)
+    before = model.weight.data.copy()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="fit: the dev set is empty"):
+        nn.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), dev=empty, progress=False)
+    np.testing.assert_array_equal(model.weight.data, before)
+    with pytest.raises(ValueError, match="evaluate: the data set is empty"):
+        nn.evaluate(model, nn.CrossEntropyLoss(), empty)
