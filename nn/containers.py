@@ -211,7 +211,7 @@ class ModuleList(_Sequence):
 
 def _pairs(owner: str, items: Any) -> list[tuple[Any, Any]]:
     """The (key, value) pairs of a mapping, or of an iterable of pairs (as dict.update)."""
-    if isinstance(items, Mapping):
+    if isinstance(items, (Mapping, _Dict)):  # (a ModuleDict or ParameterDict too, as PyTorch)
         return list(items.items())
     if not isinstance(items, Iterable) or isinstance(items, str):
         raise TypeError(

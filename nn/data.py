@@ -50,7 +50,10 @@ def train_dev_test_split(
     rng = np.random.default_rng(seed)
     if stratify:
         rows = y.reshape(n, -1)  # labels, or one-hot rows
-        groups = [np.flatnonzero((rows == label).all(axis=1)) for label in np.unique(rows, axis=0)]
+        # each example in exactly one class, by np.unique's inverse (rows == label would lose
+        # the examples whose label is NaN, which equals nothing)
+        classes = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
+        groups = [np.flatnonzero(classes == k) for k in range(classes.max() + 1)]
         per_class = _apportion(sizes, [len(g) for g in groups], rng)
         parts: list[list[np.ndarray]] = [[], [], []]
         for group, counts in zip(groups, per_class):

@@ -58,7 +58,8 @@ def l2_penalty(module: Module, lam: float, m: int) -> Tensor:
 
     Add it to the cost; its gradient is the notes' dW += lambda / m * W.
     A module names the parameters it regularizes in ``regularized``; by
-    default those with two or more dimensions (weight matrices).
+    default those with two or more dimensions (weight matrices). A weight
+    shared by several layers (tied) counts once, as in ``parameters()``.
     """
     weights = []
     for sub in module.modules():
@@ -68,6 +69,7 @@ def l2_penalty(module: Module, lam: float, m: int) -> Tensor:
             weights += [
                 p for name in sub.regularized if (p := getattr(sub, name, None)) is not None
             ]
+    weights = list({id(w): w for w in weights}.values())  # a tied weight is one parameter
     if not weights:
         raise ValueError(f"l2_penalty: {type(module).__name__} has no regularized weights")
     total = (weights[0] * weights[0]).sum()

@@ -240,15 +240,16 @@ def _training_loader(train: Any, batch_size: int, seed: int | None) -> DataLoade
 def _examples(where: str, name: str, data: Any) -> tuple[np.ndarray, np.ndarray]:
     """``data`` (a pair (X, y) or a DataLoader) as arrays of the same, non-zero length."""
     if isinstance(data, DataLoader):
-        return data.X, data.y
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: the {name} set must be a pair (X, y) or a DataLoader, got "
-            f"{type(data).__name__}"
-        ) from None
-    X, y = as_array(X), as_array(y)
+        X, y = data.X, data.y  # (checked like a pair: an empty one is refused too)
+    else:
+        try:
+            X, y = data
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{where}: the {name} set must be a pair (X, y) or a DataLoader, got "
+                f"{type(data).__name__}"
+            ) from None
+        X, y = as_array(X), as_array(y)
     if X.ndim == 0 or y.ndim == 0:
         raise ValueError(
             f"{where}: the {name} set needs one row per example, got X of shape {X.shape} and y of "
@@ -335,15 +336,17 @@ def evaluate(
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of ``model`` on ``data = (X, y)`` (or a DataLoader's X and y)
     in eval mode, ``batch_size`` examples at a time; accuracy is NaN unless ``loss_fn`` is a
-    classification loss. The model's mode is restored afterwards. Empty data raise
+    classification loss. Every submodule's mode is restored afterwards. Empty data raise
     ValueError (a mean over no examples has no value)."""
     X, y = _examples("evaluate", "data", data)
-    was_training = model.training
+    # each module's own mode, not the outer one's: a BatchNorm frozen with .eval() stays frozen
+    modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
         outputs = [model(xb) for xb, _ in DataLoader(X, y, batch_size=batch_size, shuffle=False)]
     finally:
-        model.train(was_training)
+        for module, training in modes:
+            object.__setattr__(module, "training", training)
     scores = Tensor(np.concatenate([out.data for out in outputs]))
     cost = loss_fn(scores, y).item()
     if not isinstance(loss_fn, CLASSIFICATION_LOSSES):

@@ -57,7 +57,12 @@ def get_total_norm(
     arrays = [a for a in arrays if a.size]  # (an empty array adds nothing, and has no max)
     if not arrays:
         return np.float64(0.0)
-    norms = np.array([np.linalg.norm(a.ravel(), ord=p) for a in arrays], dtype=np.float64)
+    # in float64: a float32 (or float16) gradient's squares overflow its own precision long
+    # before its norm does, and an inf total would scale an exploding gradient to zero
+    # (PyTorch accumulates the norm in a wider type too)
+    norms = np.array(
+        [np.linalg.norm(a.ravel().astype(np.float64, copy=False), ord=p) for a in arrays]
+    )
     total = np.float64(np.linalg.norm(norms, ord=p))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(

@@ -53,6 +53,11 @@ class FlatGroup:
         dtype = params[0].data.dtype
         if any(p.data.dtype != dtype for p in params):  # (step() saw each grad has its dtype)
             return False
+        # parameters whose arrays share memory (two made from one ndarray) are updated one
+        # after the other, each in place; copied into one vector, one update would overwrite
+        # the other
+        if len({id(_memory(p.data)) for p in params}) != len(params):
+            return False
         if all(not s for s in states):
             return True
         if any(not s for s in states):
@@ -127,6 +132,13 @@ class FlatGroup:
             else:
                 for state, shared in zip(self.states, self._shared_entries):
                     state[key] = shared[key] = value
+
+
+def _memory(array: np.ndarray) -> Any:
+    """The object that owns ``array``'s memory (itself, or the base its view was taken from)."""
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return array
 
 
 class _Vector:
