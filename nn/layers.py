@@ -93,11 +93,13 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """e^z / sum e^z along ``axis`` (log-sum-exp shifted)."""
+    """e^z / sum e^z along ``axis`` (log-sum-exp shifted); ``dim=`` is PyTorch's name."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        if dim is not None and axis != -1:
+            raise TypeError(f"Softmax: got both axis={axis!r} and dim={dim!r}; give one of them")
+        self.axis = axis if dim is None else dim
 
     def forward(self, x: Tensor) -> Tensor:
         return as_tensor(x).softmax(self.axis)

@@ -109,6 +109,14 @@ def test_activation_layers(module, reference, z):
     assert_gradients_match(module, Tensor(z, requires_grad=True))
 
 
+def test_softmax_takes_pytorchs_dim_and_refuses_both_names():
+    z = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(nn.Softmax(dim=0)(Tensor(z)).data, nn.Softmax(0)(z).data)
+    assert repr(nn.Softmax(dim=0)) == "Softmax(axis=0)"
+    with pytest.raises(TypeError, match=r"Softmax: got both axis=1 and dim=0"):
+        nn.Softmax(1, dim=0)
+
+
 def test_activation_reprs():
     assert repr(nn.LeakyReLU(0.1)) == "LeakyReLU(negative_slope=0.1)"
     assert repr(nn.Softmax()) == "Softmax(axis=-1)"
