@@ -29,7 +29,8 @@ The inputs are used through fresh leaves (their values, not their graphs),
 and results are detached, unless ``create_graph=True``: then the results can
 be differentiated again, with respect to the inputs' own graphs too.
 ``strict=True`` raises when an output does not depend on an input (whose
-derivative is otherwise returned as zeros, as in PyTorch).
+derivative is otherwise returned as zeros, as in PyTorch). As PyTorch's, the six
+functions record what they need also when called inside ``no_grad()``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .grad_mode import enable_grad
 from .graph import grad
 from .ops import stack
 from .tensor import Tensor
@@ -51,6 +53,7 @@ Function = Callable[..., Any]
 # The six derivatives
 
 
+@enable_grad()
 def vjp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -71,6 +74,7 @@ def vjp(
     return _nest(_finish(ys, create_graph), outputs_tuple), _nest(products, inputs_tuple)
 
 
+@enable_grad()
 def jvp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -99,6 +103,7 @@ def jvp(
     return _nest(_finish(ys, create_graph), outputs_tuple), _nest(products, outputs_tuple)
 
 
+@enable_grad()
 def jacobian(
     func: Function,
     inputs: Inputs,
@@ -123,6 +128,7 @@ def jacobian(
     return _nest_pairs(blocks, outputs_tuple, inputs_tuple)
 
 
+@enable_grad()
 def hessian(
     func: Function,
     inputs: Inputs,
@@ -145,6 +151,7 @@ def hessian(
     return _nest_pairs(blocks, inputs_tuple, inputs_tuple)
 
 
+@enable_grad()
 def vhp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -152,6 +159,7 @@ def vhp(
     return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
 
 
+@enable_grad()
 def hvp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:

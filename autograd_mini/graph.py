@@ -394,12 +394,25 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
     return Tensor._from_op(seed, None) if create_graph and type(seed) is np.ndarray else seed
 
 
-def _walk(roots: list, seeds: list, retain_graph: bool, create_graph: bool, targets, observer):
-    """Run each reachable node's backward once, consumers first; the leaves' gradients."""
+def _walk(
+    roots: list,
+    seeds: list,
+    retain_graph: bool,
+    create_graph: bool,
+    targets,
+    observer,
+    needed: tuple[set, set] | None = None,
+):
+    """Run each reachable node's backward once, consumers first; the leaves' gradients.
+    ``needed`` (for ``grad()``): the nodes whose backward to run and the nodes and leaves
+    to send gradients to; the rest of the graph is neither run nor freed."""
     leaf_grads, pending, queue = {}, {}, []  # pending: node -> its output gradient so far
     send = _send if observer is None else observer.sender(_send)
+    run, receive = needed if needed is not None else (None, None)
     for root, seed in zip(roots, seeds):
-        send(root if root.grad_fn is None else root.grad_fn, seed, pending, queue, leaf_grads)
+        target = root if root.grad_fn is None else root.grad_fn
+        if receive is None or target in receive:
+            send(target, seed, pending, queue, leaf_grads)
     recording, _grad_state.enabled = _grad_state.enabled, create_graph
     try:
         while queue:  # a max-heap on node numbers: consumers come out before producers
@@ -407,11 +420,15 @@ def _walk(roots: list, seeds: list, retain_graph: bool, create_graph: bool, targ
             grad = pending.pop(node)
             if node._hooks is not None or targets is not None:
                 grad = before_backward(node, grad, targets)
+            if run is not None and node not in run:
+                continue  # one of grad()'s inputs, with nothing grad() needs behind it
             input_grads = _run_backward(node, grad, create_graph)
             for parent, need, parent_grad, array in zip(
                 node._inputs, node.needs_input_grad, input_grads, node._arrays
             ):
                 if need and parent_grad is not None:
+                    if receive is not None and parent not in receive:
+                        continue
                     if type(parent_grad) is not np.ndarray:  # numpy scalars, Tensors, mistakes
                         parent_grad = checked_gradient(node, parent_grad, input_grads)
                     if parent_grad.shape != array.shape:  # the input was broadcast
@@ -481,7 +498,8 @@ def grad(
     targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
     observer = anomaly.with_checks(None) if anomaly.state.enabled else None
     retain = create_graph if retain_graph is None else retain_graph
-    leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer)
+    needed = _needed_nodes(outputs, inputs, targets)
+    leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer, needed)
     leaf_grads = {k: apply_hooks(k._hooks, g) if k._hooks else g for k, g in leaf_grads.items()}
     results: list[Tensor | None] = []
     for position, tensor in enumerate(inputs):
@@ -493,6 +511,30 @@ def grad(
             )
         results.append(None if value is None else _as_result_tensor(value, tensor))
     return tuple(results)
+
+
+def _needed_nodes(outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> tuple[set, set]:
+    """What ``grad()`` has to walk, as in PyTorch: (the nodes whose backward must run: those
+    with an input of ``grad()`` behind them; the nodes and leaves that must get a gradient:
+    those, ``grad()``'s non-leaf inputs and its leaf inputs). Nothing else is run or freed."""
+    leaves = {t for t in inputs if t.grad_fn is None}
+    nodes, stack = {}, [o.grad_fn for o in outputs if o.grad_fn is not None]
+    while stack:  # every node the outputs reach (iteratively: long chains)
+        node = stack.pop()
+        if node not in nodes:
+            nodes[node] = None
+            stack.extend(
+                parent
+                for parent, need in zip(node._inputs, node.needs_input_grad)
+                if need and type(parent) is Node and parent not in nodes
+            )
+    run: set[Node] = set()
+    for node in sorted(nodes, key=lambda n: n.sequence):  # producers before consumers
+        for parent, need in zip(node._inputs, node.needs_input_grad):
+            if need and (parent in run or parent in targets or parent in leaves):
+                run.add(node)
+                break
+    return run, run | set(targets) | leaves
 
 
 def _seeds_for_grad(

@@ -1,0 +1,99 @@
+"""A hostile review of functional.py and grad(): what PyTorch does where they differed.
+
+- ``torch.autograd.functional`` computes under ``torch.enable_grad()``, so its six
+  functions give the true derivatives when called inside ``no_grad()``.
+- ``torch.autograd.grad`` runs only the backward of nodes on a path from the outputs
+  to the inputs: the graph beyond a non-leaf input, and the branches that lead only to
+  other leaves, are neither run nor freed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import Function, Tensor
+from autograd_mini import functional as F
+
+
+def cube_sum(x: Tensor) -> Tensor:
+    return (x * x * x).sum()
+
+
+X = np.array([0.5, -1.0, 2.0])
+V = np.array([1.0, 2.0, -1.0])
+J_SQUARE = np.diag(2 * X)  # jacobian of x * x
+H_CUBE = np.diag(6 * X)  # hessian of sum(x^3)
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda x: F.jacobian(lambda t: t * t, x), J_SQUARE),
+        (lambda x: F.vjp(lambda t: t * t, x, V)[1], V @ J_SQUARE),
+        (lambda x: F.jvp(lambda t: t * t, x, V)[1], J_SQUARE @ V),
+        (lambda x: F.hessian(cube_sum, x), H_CUBE),
+        (lambda x: F.vhp(cube_sum, x, V)[1], V @ H_CUBE),
+        (lambda x: F.hvp(cube_sum, x, V)[1], H_CUBE @ V),
+    ],
+    ids=["jacobian", "vjp", "jvp", "hessian", "vhp", "hvp"],
+)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_functional_derivatives_are_right_inside_no_grad(call, expected, requires_grad):
+    x = Tensor(X.copy(), requires_grad=requires_grad)
+    with am.no_grad():
+        result = call(x)
+        assert not am.is_grad_enabled()  # the mode is restored
+    np.testing.assert_allclose(result.data, expected, atol=1e-12)
+    assert not result.requires_grad and x.grad is None
+
+
+def test_create_graph_inside_no_grad_gives_results_that_differentiate_again():
+    x = Tensor(X.copy(), requires_grad=True)
+    with am.no_grad():
+        H = F.hessian(cube_sum, x, create_graph=True)
+    assert H.requires_grad
+    (g,) = am.grad(H.sum(), x)  # d/dx sum(diag(6x)) = 6
+    np.testing.assert_allclose(g.data, np.full(3, 6.0))
+
+
+def test_grad_with_respect_to_a_non_leaf_leaves_the_graph_behind_it_intact():
+    x = Tensor(X.copy(), requires_grad=True)
+    h = x.exp()  # shared by two losses
+    (g,) = am.grad((h * h).sum(), h)
+    np.testing.assert_allclose(g.data, 2 * np.exp(X))
+    h.backward(g.data)  # through exp, which grad() had no reason to run or free
+    np.testing.assert_allclose(x.grad, 2 * np.exp(X) * np.exp(X))
+
+
+def test_grad_does_not_run_branches_that_lead_only_to_other_leaves():
+    a = Tensor(X.copy(), requires_grad=True)
+    b = Tensor(V.copy(), requires_grad=True)
+    hb = b.tanh()
+    (g,) = am.grad((a * hb).sum(), a)
+    np.testing.assert_allclose(g.data, np.tanh(V))
+    hb.sum().backward()  # tanh's saved output is still there
+    np.testing.assert_allclose(b.grad, 1 - np.tanh(V) ** 2)
+
+
+class Unreachable(Function):
+    """An op whose backward must not run: it raises."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise AssertionError("backward ran although no input of grad() lies behind it")
+
+
+def test_grad_never_calls_the_backward_of_a_node_no_input_needs():
+    a = Tensor(X.copy(), requires_grad=True)
+    b = Tensor(V.copy(), requires_grad=True)
+    h = Unreachable.apply(a) * 2.0  # a non-leaf input: what made it is not needed
+    (g_h,) = am.grad((h * b).sum(), h)
+    np.testing.assert_allclose(g_h.data, V)
+    (g_b,) = am.grad((Unreachable.apply(a) * b).sum(), b)  # a branch to another leaf
+    np.testing.assert_allclose(g_b.data, X)
