@@ -495,6 +495,8 @@ def grad(
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     seeds = _seeds_for_grad(outputs, inputs, grad_outputs, create_graph)
+    if not inputs:  # (after the seeds' checks, as in PyTorch)
+        raise RuntimeError("grad: no inputs were given; pass the tensors to differentiate against")
     targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
     observer = anomaly.with_checks(None) if anomaly.state.enabled else None
     retain = create_graph if retain_graph is None else retain_graph

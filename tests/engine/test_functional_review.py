@@ -97,3 +97,37 @@ def test_grad_never_calls_the_backward_of_a_node_no_input_needs():
     np.testing.assert_allclose(g_h.data, V)
     (g_b,) = am.grad((Unreachable.apply(a) * b).sum(), b)  # a branch to another leaf
     np.testing.assert_allclose(g_b.data, X)
+
+
+def test_grad_with_no_inputs_raises_as_pytorch():
+    x = Tensor(X.copy(), requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad: .*no inputs"):
+        am.grad((x * x).sum(), [])
+
+
+def test_hessian_of_a_random_smooth_function_of_two_inputs_matches_finite_differences():
+    rng = np.random.default_rng(11)
+    A, B = rng.standard_normal((3, 2)), rng.standard_normal((2, 2))
+    w = rng.standard_normal(2)
+
+    def f(a, b):
+        return ((a @ b).tanh() @ Tensor(w)).sum() + (a.exp() * (b @ b).sum()).mean()
+
+    H = F.hessian(f, (Tensor(A), Tensor(B)))
+    assert [[h.shape for h in row] for row in H] == [
+        [(3, 2, 3, 2), (3, 2, 2, 2)],
+        [(2, 2, 3, 2), (2, 2, 2, 2)],
+    ]
+    eps = 1e-5
+    for j, base in enumerate((A, B)):  # column j of H: d(gradient)/d input j
+        for index in np.ndindex(base.shape):
+            shifted = []
+            for sign in (1.0, -1.0):
+                args = [A.copy(), B.copy()]
+                args[j][index] += sign * eps
+                _, gradients = F.vjp(f, (Tensor(args[0]), Tensor(args[1])))
+                shifted.append([g.data for g in gradients])
+            for i in range(2):
+                numeric = (shifted[0][i] - shifted[1][i]) / (2 * eps)
+                np.testing.assert_allclose(H[i][j].data[(...,) + index], numeric, atol=1e-7)
+    np.testing.assert_allclose(H[0][1].data, H[1][0].data.transpose(2, 3, 0, 1), atol=1e-12)
