@@ -66,6 +66,7 @@ def vjp(
     inputs_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "vjp")
+    _check_outputs_depend_on_inputs(ys, strict, "vjp")
     if v is None:
         vs = _ones_for_scalar(ys, "vjp", "returns a single Tensor with a single element")
     else:
@@ -91,6 +92,7 @@ def jvp(
     )
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "jvp")
+    _check_outputs_depend_on_inputs(ys, strict, "jvp")
     # g(u) = J^T u for a dummy u; the vjp of g with v is J v
     dummies = tuple(Tensor(np.zeros(y.shape, dtype=y.dtype), requires_grad=True) for y in ys)
     transposed = _gradients(ys, xs, dummies, True, strict, "jvp", keep_none=True)
@@ -124,6 +126,7 @@ def jacobian(
     inputs_tuple, xs = _as_tuple(inputs, "inputs", "jacobian")
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "jacobian")
+    _check_outputs_depend_on_inputs(ys, strict, "jacobian")
     blocks = tuple(_jacobian_rows(y, xs, create_graph, strict, "jacobian") for y in ys)
     return _nest_pairs(blocks, outputs_tuple, inputs_tuple)
 
@@ -280,6 +283,18 @@ def _gradients(
             g = None if keep_none else Tensor(np.zeros(x.shape, dtype=x.dtype))
         results.append(g)
     return tuple(results)
+
+
+def _check_outputs_depend_on_inputs(ys: tuple[Tensor, ...], strict: bool, caller: str) -> None:
+    """In strict mode every output must be computed from the inputs (PyTorch checks this
+    before it checks that every input is used)."""
+    if strict:
+        for position, y in enumerate(ys):
+            if not y.requires_grad:
+                raise RuntimeError(
+                    f"{caller}: output {position} of the function (shape {y.shape}) does not "
+                    "depend on the inputs; this is not allowed in strict mode"
+                )
 
 
 def _as_tuple(value: Any, what: str, caller: str) -> tuple[bool, tuple[Tensor, ...]]:

@@ -394,25 +394,12 @@ def _seed_gradient(caller: str, output: Tensor, gradient: Any, create_graph: boo
     return Tensor._from_op(seed, None) if create_graph and type(seed) is np.ndarray else seed
 
 
-def _walk(
-    roots: list,
-    seeds: list,
-    retain_graph: bool,
-    create_graph: bool,
-    targets,
-    observer,
-    needed: tuple[set, set] | None = None,
-):
-    """Run each reachable node's backward once, consumers first; the leaves' gradients.
-    ``needed`` (for ``grad()``): the nodes whose backward to run and the nodes and leaves
-    to send gradients to; the rest of the graph is neither run nor freed."""
+def _walk(roots: list, seeds: list, retain_graph: bool, create_graph: bool, targets, observer):
+    """Run each reachable node's backward once, consumers first; the leaves' gradients."""
     leaf_grads, pending, queue = {}, {}, []  # pending: node -> its output gradient so far
     send = _send if observer is None else observer.sender(_send)
-    run, receive = needed if needed is not None else (None, None)
     for root, seed in zip(roots, seeds):
-        target = root if root.grad_fn is None else root.grad_fn
-        if receive is None or target in receive:
-            send(target, seed, pending, queue, leaf_grads)
+        send(root if root.grad_fn is None else root.grad_fn, seed, pending, queue, leaf_grads)
     recording, _grad_state.enabled = _grad_state.enabled, create_graph
     try:
         while queue:  # a max-heap on node numbers: consumers come out before producers
@@ -420,15 +407,11 @@ def _walk(
             grad = pending.pop(node)
             if node._hooks is not None or targets is not None:
                 grad = before_backward(node, grad, targets)
-            if run is not None and node not in run:
-                continue  # one of grad()'s inputs, with nothing grad() needs behind it
             input_grads = _run_backward(node, grad, create_graph)
             for parent, need, parent_grad, array in zip(
                 node._inputs, node.needs_input_grad, input_grads, node._arrays
             ):
                 if need and parent_grad is not None:
-                    if receive is not None and parent not in receive:
-                        continue
                     if type(parent_grad) is not np.ndarray:  # numpy scalars, Tensors, mistakes
                         parent_grad = checked_gradient(node, parent_grad, input_grads)
                     if parent_grad.shape != array.shape:  # the input was broadcast
@@ -498,11 +481,16 @@ def grad(
     if not inputs:  # (after the seeds' checks, as in PyTorch)
         raise RuntimeError("grad: no inputs were given; pass the tensors to differentiate against")
     targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
-    observer = anomaly.with_checks(None) if anomaly.state.enabled else None
+    pruning = _OnlyNeeded(outputs, inputs, targets)
+    observer = anomaly.with_checks(pruning) if anomaly.state.enabled else pruning
     retain = create_graph if retain_graph is None else retain_graph
-    needed = _needed_nodes(outputs, inputs, targets)
-    leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer, needed)
-    leaf_grads = {k: apply_hooks(k._hooks, g) if k._hooks else g for k, g in leaf_grads.items()}
+    leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer)
+    pruning.finish()
+    leaf_grads = {
+        leaf: apply_hooks(leaf._hooks, leaf_grads[leaf]) if leaf._hooks else leaf_grads[leaf]
+        for leaf in dict.fromkeys(inputs)
+        if leaf.grad_fn is None and leaf in leaf_grads  # (other leaves' hooks do not run)
+    }
     results: list[Tensor | None] = []
     for position, tensor in enumerate(inputs):
         value = leaf_grads.get(tensor) if tensor.grad_fn is None else targets[tensor.grad_fn]
@@ -515,10 +503,42 @@ def grad(
     return tuple(results)
 
 
-def _needed_nodes(outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> tuple[set, set]:
-    """What ``grad()`` has to walk, as in PyTorch: (the nodes whose backward must run: those
-    with an input of ``grad()`` behind them; the nodes and leaves that must get a gradient:
-    those, ``grad()``'s non-leaf inputs and its leaf inputs). Nothing else is run or freed."""
+class _OnlyNeeded:
+    """``grad()``'s observer of the walk, so that it runs only the nodes it needs, as
+    PyTorch does (the rest of the graph is neither run nor freed): a gradient goes on only
+    to ``run`` (the nodes with an input of ``grad()`` behind them) and to its leaf inputs;
+    one for the output of a node in ``targets`` that is not in ``run`` is kept in
+    ``reached``, summed, for ``finish`` to hand over (through the output's hooks)."""
+
+    def __init__(self, outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> None:
+        run = _needed_nodes(outputs, inputs, targets)
+        self.receive = run | {t for t in inputs if t.grad_fn is None}
+        self.stops = {node for node in targets if node not in run}
+        self.targets, self.reached = targets, {}
+
+    def sender(self, send: Any) -> Any:
+        receive, stops, reached = self.receive, self.stops, self.reached
+
+        def send_if_needed(target: Any, grad: Any, pending: Any, queue: Any, leaf_grads: Any):
+            if target in receive:
+                send(target, grad, pending, queue, leaf_grads)
+            elif target in stops:
+                previous = reached.get(target)
+                reached[target] = grad if previous is None else previous + grad
+
+        return send_if_needed
+
+    def ran(self, node: Node, grad: Any, input_grads: tuple, retain_graph: bool) -> None:
+        """Nothing to do once a node has run."""
+
+    def finish(self) -> None:
+        for node, grad in self.reached.items():
+            before_backward(node, grad, self.targets)
+
+
+def _needed_nodes(outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> set[Node]:
+    """The nodes whose backward ``grad()`` must run: those with one of its inputs (a leaf,
+    or the output of a node in ``targets``) behind them."""
     leaves = {t for t in inputs if t.grad_fn is None}
     nodes, stack = {}, [o.grad_fn for o in outputs if o.grad_fn is not None]
     while stack:  # every node the outputs reach (iteratively: long chains)
@@ -536,7 +556,7 @@ def _needed_nodes(outputs: list[Tensor], inputs: list[Tensor], targets: dict) ->
             if need and (parent in run or parent in targets or parent in leaves):
                 run.add(node)
                 break
-    return run, run | set(targets) | leaves
+    return run
 
 
 def _seeds_for_grad(

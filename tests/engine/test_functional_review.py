@@ -131,3 +131,23 @@ def test_hessian_of_a_random_smooth_function_of_two_inputs_matches_finite_differ
                 numeric = (shifted[0][i] - shifted[1][i]) / (2 * eps)
                 np.testing.assert_allclose(H[i][j].data[(...,) + index], numeric, atol=1e-7)
     np.testing.assert_allclose(H[0][1].data, H[1][0].data.transpose(2, 3, 0, 1), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f, a: F.vjp(f, a, (np.ones(2), np.ones(1)), strict=True),
+        lambda f, a: F.jvp(f, a, np.ones(2), strict=True),
+        lambda f, a: F.jacobian(f, a, strict=True),
+    ],
+    ids=["vjp", "jvp", "jacobian"],
+)
+def test_strict_mode_refuses_an_output_that_does_not_depend_on_the_inputs(call):
+    """PyTorch checks every output in strict mode, not only that each input is used."""
+
+    def f(a):
+        return a * 2.0, Tensor([1.0])  # output 1 is a constant
+
+    with pytest.raises(RuntimeError, match="output 1 .*strict mode"):
+        call(f, Tensor([1.0, 2.0]))
+    call(lambda a: (a * 2.0, a.sum().reshape(1)), Tensor([1.0, 2.0]))  # both depend on a: fine
