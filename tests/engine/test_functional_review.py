@@ -151,3 +151,35 @@ def test_strict_mode_refuses_an_output_that_does_not_depend_on_the_inputs(call):
     with pytest.raises(RuntimeError, match="output 1 .*strict mode"):
         call(f, Tensor([1.0, 2.0]))
     call(lambda a: (a * 2.0, a.sum().reshape(1)), Tensor([1.0, 2.0]))  # both depend on a: fine
+
+
+def test_gradcheck_and_gradgradcheck_give_the_same_verdict_inside_no_grad():
+    """Both record their own backprop (enable_grad); a false "the graph was cut" failure
+    inside no_grad() would send a user hunting for a bug that is not there."""
+    x = Tensor(np.array([[0.3, -0.7], [1.2, 0.1]]), requires_grad=True)
+    with am.no_grad():
+        assert am.gradcheck(lambda t: t.tanh() * t, [x]).passed
+        assert am.gradgradcheck(lambda t: t.tanh() * t, [x]).passed
+        assert am.gradcheck(lambda t: (t.exp() * t).sum(), [x]).passed  # a scalar output
+        assert not am.is_grad_enabled()
+
+
+def test_create_graph_tells_an_input_from_a_detached_copy_that_shares_its_array():
+    """x.detach() and x.data share x's ndarray; to the second derivative they are
+    constants (PyTorch: d/dx of grad(x * x.detach()) is 0, and of grad(x.detach() / x)
+    is 2 x / x^3), while x itself is not."""
+    x = Tensor(X.copy(), requires_grad=True)
+    for constant in (x.detach(), x.data):
+        (g,) = am.grad((x * constant).sum(), x, create_graph=True)
+        np.testing.assert_allclose(g.data, X)
+        assert not g.requires_grad  # grad_output * a constant
+    (g,) = am.grad((x.detach() / x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, -X / X**2)
+    (h,) = am.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 2 * X / X**3)
+    (g,) = am.grad((x * x).sum(), x, create_graph=True)  # the same tensor twice: 2x
+    np.testing.assert_allclose(am.grad(g.sum(), x)[0].data, np.full(3, 2.0))
+    # gradgradcheck sees the first-order gradient x.detach() move with x: not a derivative
+    xc = Tensor(X.copy(), requires_grad=True)
+    report = am.gradgradcheck(lambda t: t * t.detach(), [xc], raise_on_failure=False)
+    assert not report.passed and report.per_input[0] > 1e-3
