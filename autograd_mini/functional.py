@@ -96,6 +96,7 @@ def jvp(
     # g(u) = J^T u for a dummy u; the vjp of g with v is J v
     dummies = tuple(Tensor(np.zeros(y.shape, dtype=y.dtype), requires_grad=True) for y in ys)
     transposed = _gradients(ys, xs, dummies, True, strict, "jvp", keep_none=True)
+    _check_recorded(transposed, strict, "jvp")
     used = [(g, v_) for g, v_ in zip(transposed, vs) if g is not None and g.requires_grad]
     if used:
         gs, grad_vs = zip(*used)
@@ -192,6 +193,7 @@ def _hessian_product(
     else:  # H v: g^T u is linear in a dummy u; its gradient in u, J_g^T u, has vjp J_g v
         dummies = tuple(Tensor(np.zeros(x.shape, dtype=x.dtype), requires_grad=True) for x in xs)
         transposed = _gradients(gradients, xs, dummies, True, strict, caller, keep_none=True)
+        _check_recorded(transposed, strict, caller)
         used = [(t, v_) for t, v_ in zip(transposed, vs) if t is not None and t.requires_grad]
         if used:
             ts, t_vs = zip(*used)
@@ -283,6 +285,21 @@ def _gradients(
             g = None if keep_none else Tensor(np.zeros(x.shape, dtype=x.dtype))
         results.append(g)
     return tuple(results)
+
+
+def _check_recorded(transposed: tuple[Any, ...], strict: bool, caller: str) -> None:
+    """The double-vjp trick differentiates ``J^T u`` in the dummy ``u``; a gradient that
+    does not require grad (a backward that computed on plain values cut it) would give
+    zeros. Strict mode refuses it, as PyTorch's does."""
+    if strict:
+        for position, g in enumerate(transposed):
+            if g is not None and not g.requires_grad:
+                raise RuntimeError(
+                    f"{caller}: the gradient with respect to input {position} does not depend "
+                    "on the output's gradient (was a backward computed on plain values?), so "
+                    "the double-vjp trick cannot differentiate it; this is not allowed in "
+                    "strict mode"
+                )
 
 
 def _check_outputs_depend_on_inputs(ys: tuple[Tensor, ...], strict: bool, caller: str) -> None:

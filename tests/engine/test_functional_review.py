@@ -183,3 +183,31 @@ def test_create_graph_tells_an_input_from_a_detached_copy_that_shares_its_array(
     xc = Tensor(X.copy(), requires_grad=True)
     report = am.gradgradcheck(lambda t: t * t.detach(), [xc], raise_on_failure=False)
     assert not report.passed and report.per_input[0] > 1e-3
+
+
+class SinOnPlainValues(Function):
+    """sin, whose backward is right but computes on plain values: under create_graph its
+    gradient is cut from the output's gradient, which jvp's double-vjp trick needs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        plain = [value.data if isinstance(value, Tensor) else value for value in (x, grad)]
+        return np.cos(plain[0]) * plain[1]
+
+
+def test_strict_jvp_refuses_a_gradient_cut_from_the_double_vjp_trick():
+    """PyTorch's strict mode checks that the first backward's result requires grad
+    ("The gradient with respect to input 0 is independent of the inputs")."""
+    x = Tensor(np.array([0.3, 0.5]))
+    _, vjp_product = F.vjp(lambda a: SinOnPlainValues.apply(a), x, np.ones(2), strict=True)
+    np.testing.assert_allclose(vjp_product.data, np.cos(x.data))  # first order: fine
+    with pytest.raises(RuntimeError, match="jvp: .*input 0.*strict mode"):
+        F.jvp(lambda a: SinOnPlainValues.apply(a), x, np.ones(2), strict=True)
+    _, product = F.jvp(lambda a: a.tanh(), x, np.ones(2), strict=True)  # recorded: fine
+    np.testing.assert_allclose(product.data, 1 - np.tanh(x.data) ** 2)
