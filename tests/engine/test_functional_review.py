@@ -211,3 +211,12 @@ def test_strict_jvp_refuses_a_gradient_cut_from_the_double_vjp_trick():
         F.jvp(lambda a: SinOnPlainValues.apply(a), x, np.ones(2), strict=True)
     _, product = F.jvp(lambda a: a.tanh(), x, np.ones(2), strict=True)  # recorded: fine
     np.testing.assert_allclose(product.data, 1 - np.tanh(x.data) ** 2)
+
+
+def test_grad_of_a_non_scalar_output_without_grad_outputs_names_its_own_argument():
+    x = Tensor(X.copy(), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^grad: .*shape \(3,\).*pass grad_outputs=") as caught:
+        am.grad(x * 2.0, x)
+    assert "gradient=" not in str(caught.value)  # grad() has no such argument
+    with pytest.raises(RuntimeError, match=r"^backward: .*pass gradient="):
+        (x * 2.0).backward()
