@@ -473,7 +473,9 @@ def grad(
     with more than one element). With ``create_graph=True`` the returned
     gradients are themselves differentiable (Hessian-vector products,
     gradient penalties). An input the outputs do not depend on raises,
-    unless ``allow_unused=True`` (its gradient is then None).
+    unless ``allow_unused=True`` (its gradient is then None). As in PyTorch, only
+    the nodes with an input behind them run (and are freed, without
+    ``retain_graph``): the graph behind a non-leaf input stays usable.
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
