@@ -6,7 +6,11 @@ Tensors, and its result can be differentiated again (Hessian-vector
 products, gradient penalties). What forward saved is arrays; for the
 recorded run each saved array is replaced by the tensor it came from, an
 input or the op's output, so that the second derivative flows through it.
-Any other saved array is a constant of the second derivative.
+Any other saved array is a constant of the second derivative. An array that
+several inputs hold (``x * x.detach()``, ``x / x.data``: the detached copy
+shares x's ndarray) is matched by order: the k-th time forward saved it
+stands for the k-th of those inputs, as the library's ops save their inputs
+in order; otherwise the constant copy would be differentiated as x.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from .tensor import Tensor
 def recorded_backward(node: _graph.Node, grad: Tensor) -> Any:
     """Run ``node``'s backward on Tensors, with its saved arrays replaced by their tensors."""
     plain_saved = node.saved
-    node.saved = tuple(_as_tensor_if_known(node, value) for value in plain_saved)
+    shared = _positions_of_shared_arrays(node)
+    node.saved = tuple(_as_tensor_if_known(node, value, shared) for value in plain_saved)
     try:
         return node.function.backward(node, grad)
     except TypeError as error:
@@ -35,9 +40,27 @@ def recorded_backward(node: _graph.Node, grad: Tensor) -> Any:
         node.saved = plain_saved
 
 
-def _as_tensor_if_known(node: _graph.Node, value: Any) -> Any:
+def _positions_of_shared_arrays(node: _graph.Node) -> dict[int, list[int]]:
+    """For each array that more than one distinct input holds: their positions, in order."""
+    positions: dict[int, list[int]] = {}
+    for position, array in enumerate(node._arrays):
+        positions.setdefault(id(array), []).append(position)
+    return {
+        key: found
+        for key, found in positions.items()
+        if len({id(node._inputs[p]) for p in found}) > 1
+    }
+
+
+def _as_tensor_if_known(node: _graph.Node, value: Any, shared: dict[int, list[int]]) -> Any:
     """The tensor whose forward-time data ``value`` is (an input or the output), else ``value``."""
-    for arg, array in zip(node._inputs, node._arrays):
+    positions = shared.get(id(value))
+    if positions:  # the next of the inputs that hold this array (the last one stays)
+        position = positions.pop(0) if len(positions) > 1 else positions[0]
+        pairs = [(node._inputs[position], node._arrays[position])]
+    else:
+        pairs = list(zip(node._inputs, node._arrays))
+    for arg, array in pairs:
         if array is value:
             if isinstance(arg, Tensor):
                 return arg

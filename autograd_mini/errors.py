@@ -152,9 +152,10 @@ def broadcast_backward_error(name: str, grad_shape: tuple, shape: tuple) -> Shap
 
 
 def needs_gradient_message(caller: str, shape: tuple[int, ...]) -> str:
+    argument = "grad_outputs" if caller == "grad" else "gradient"  # grad()'s name for it
     return (
         f"{caller}: the output has shape {shape}, so it needs a gradient: "
-        f"pass gradient=<array of shape {shape}> holding dL/d(output) "
+        f"pass {argument}=<array of shape {shape}> holding dL/d(output) "
         "(np.ones(shape) gives the gradient of its sum), or reduce the output to "
         "one element first with .sum() or .mean()"
     )

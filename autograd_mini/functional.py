@@ -29,7 +29,8 @@ The inputs are used through fresh leaves (their values, not their graphs),
 and results are detached, unless ``create_graph=True``: then the results can
 be differentiated again, with respect to the inputs' own graphs too.
 ``strict=True`` raises when an output does not depend on an input (whose
-derivative is otherwise returned as zeros, as in PyTorch).
+derivative is otherwise returned as zeros, as in PyTorch). As PyTorch's, the six
+functions record what they need also when called inside ``no_grad()``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .grad_mode import enable_grad
 from .graph import grad
 from .ops import stack
 from .tensor import Tensor
@@ -51,6 +53,7 @@ Function = Callable[..., Any]
 # The six derivatives
 
 
+@enable_grad()
 def vjp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -63,6 +66,7 @@ def vjp(
     inputs_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "vjp")
+    _check_outputs_depend_on_inputs(ys, strict, "vjp")
     if v is None:
         vs = _ones_for_scalar(ys, "vjp", "returns a single Tensor with a single element")
     else:
@@ -71,6 +75,7 @@ def vjp(
     return _nest(_finish(ys, create_graph), outputs_tuple), _nest(products, inputs_tuple)
 
 
+@enable_grad()
 def jvp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -87,9 +92,11 @@ def jvp(
     )
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "jvp")
+    _check_outputs_depend_on_inputs(ys, strict, "jvp")
     # g(u) = J^T u for a dummy u; the vjp of g with v is J v
     dummies = tuple(Tensor(np.zeros(y.shape, dtype=y.dtype), requires_grad=True) for y in ys)
     transposed = _gradients(ys, xs, dummies, True, strict, "jvp", keep_none=True)
+    _check_recorded(transposed, strict, "jvp")
     used = [(g, v_) for g, v_ in zip(transposed, vs) if g is not None and g.requires_grad]
     if used:
         gs, grad_vs = zip(*used)
@@ -99,6 +106,7 @@ def jvp(
     return _nest(_finish(ys, create_graph), outputs_tuple), _nest(products, outputs_tuple)
 
 
+@enable_grad()
 def jacobian(
     func: Function,
     inputs: Inputs,
@@ -119,10 +127,12 @@ def jacobian(
     inputs_tuple, xs = _as_tuple(inputs, "inputs", "jacobian")
     xs = _prepare(xs, create_graph)
     outputs_tuple, ys = _as_tuple(func(*xs), "outputs of the user-provided function", "jacobian")
+    _check_outputs_depend_on_inputs(ys, strict, "jacobian")
     blocks = tuple(_jacobian_rows(y, xs, create_graph, strict, "jacobian") for y in ys)
     return _nest_pairs(blocks, outputs_tuple, inputs_tuple)
 
 
+@enable_grad()
 def hessian(
     func: Function,
     inputs: Inputs,
@@ -145,6 +155,7 @@ def hessian(
     return _nest_pairs(blocks, inputs_tuple, inputs_tuple)
 
 
+@enable_grad()
 def vhp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -152,6 +163,7 @@ def vhp(
     return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
 
 
+@enable_grad()
 def hvp(
     func: Function, inputs: Inputs, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -181,6 +193,7 @@ def _hessian_product(
     else:  # H v: g^T u is linear in a dummy u; its gradient in u, J_g^T u, has vjp J_g v
         dummies = tuple(Tensor(np.zeros(x.shape, dtype=x.dtype), requires_grad=True) for x in xs)
         transposed = _gradients(gradients, xs, dummies, True, strict, caller, keep_none=True)
+        _check_recorded(transposed, strict, caller)
         used = [(t, v_) for t, v_ in zip(transposed, vs) if t is not None and t.requires_grad]
         if used:
             ts, t_vs = zip(*used)
@@ -272,6 +285,33 @@ def _gradients(
             g = None if keep_none else Tensor(np.zeros(x.shape, dtype=x.dtype))
         results.append(g)
     return tuple(results)
+
+
+def _check_recorded(transposed: tuple[Any, ...], strict: bool, caller: str) -> None:
+    """The double-vjp trick differentiates ``J^T u`` in the dummy ``u``; a gradient that
+    does not require grad (a backward that computed on plain values cut it) would give
+    zeros. Strict mode refuses it, as PyTorch's does."""
+    if strict:
+        for position, g in enumerate(transposed):
+            if g is not None and not g.requires_grad:
+                raise RuntimeError(
+                    f"{caller}: the gradient with respect to input {position} does not depend "
+                    "on the output's gradient (was a backward computed on plain values?), so "
+                    "the double-vjp trick cannot differentiate it; this is not allowed in "
+                    "strict mode"
+                )
+
+
+def _check_outputs_depend_on_inputs(ys: tuple[Tensor, ...], strict: bool, caller: str) -> None:
+    """In strict mode every output must be computed from the inputs (PyTorch checks this
+    before it checks that every input is used)."""
+    if strict:
+        for position, y in enumerate(ys):
+            if not y.requires_grad:
+                raise RuntimeError(
+                    f"{caller}: output {position} of the function (shape {y.shape}) does not "
+                    "depend on the inputs; this is not allowed in strict mode"
+                )
 
 
 def _as_tuple(value: Any, what: str, caller: str) -> tuple[bool, tuple[Tensor, ...]]:

@@ -308,16 +308,16 @@ def _backprop_gradients(
 ) -> tuple[list[np.ndarray], list[int], np.ndarray | None]:
     """(gradients of the checked inputs, the inputs the output does not depend on, the
     weights that reduce a non-scalar output to a scalar)."""
-    with enable_grad():
-        output = _call(fn, inputs, caller)
     weights = None
-    if output.size != 1:
-        # fixed weights from a seed users are unlikely to draw their own data from: weights
-        # equal to the data would make a normalization's weighted gradient vanish
-        weights = np.random.default_rng(_WEIGHTS_SEED).standard_normal(output.shape)
-        scalar = (output * weights).sum()
-    else:
-        scalar = output.sum()
+    with enable_grad():  # the reduction too, or inside no_grad() it would cut the graph
+        output = _call(fn, inputs, caller)
+        if output.size != 1:
+            # fixed weights from a seed users are unlikely to draw their own data from: weights
+            # equal to the data would make a normalization's weighted gradient vanish
+            weights = np.random.default_rng(_WEIGHTS_SEED).standard_normal(output.shape)
+            scalar = (output * weights).sum()
+        else:
+            scalar = output.sum()
     if scalar.requires_grad:
         gradients = grad(scalar, [inputs[i] for i in checked], allow_unused=True)
     else:  # cut from every input (detached): backprop's gradient is zero everywhere

@@ -473,16 +473,26 @@ def grad(
     with more than one element). With ``create_graph=True`` the returned
     gradients are themselves differentiable (Hessian-vector products,
     gradient penalties). An input the outputs do not depend on raises,
-    unless ``allow_unused=True`` (its gradient is then None).
+    unless ``allow_unused=True`` (its gradient is then None). As in PyTorch, only
+    the nodes with an input behind them run (and are freed, without
+    ``retain_graph``): the graph behind a non-leaf input stays usable.
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     seeds = _seeds_for_grad(outputs, inputs, grad_outputs, create_graph)
+    if not inputs:  # (after the seeds' checks, as in PyTorch)
+        raise RuntimeError("grad: no inputs were given; pass the tensors to differentiate against")
     targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
-    observer = anomaly.with_checks(None) if anomaly.state.enabled else None
+    pruning = _OnlyNeeded(outputs, inputs, targets)
+    observer = anomaly.with_checks(pruning) if anomaly.state.enabled else pruning
     retain = create_graph if retain_graph is None else retain_graph
     leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer)
-    leaf_grads = {k: apply_hooks(k._hooks, g) if k._hooks else g for k, g in leaf_grads.items()}
+    pruning.finish()
+    leaf_grads = {
+        leaf: apply_hooks(leaf._hooks, leaf_grads[leaf]) if leaf._hooks else leaf_grads[leaf]
+        for leaf in dict.fromkeys(inputs)
+        if leaf.grad_fn is None and leaf in leaf_grads  # (other leaves' hooks do not run)
+    }
     results: list[Tensor | None] = []
     for position, tensor in enumerate(inputs):
         value = leaf_grads.get(tensor) if tensor.grad_fn is None else targets[tensor.grad_fn]
@@ -493,6 +503,62 @@ def grad(
             )
         results.append(None if value is None else _as_result_tensor(value, tensor))
     return tuple(results)
+
+
+class _OnlyNeeded:
+    """``grad()``'s observer of the walk, so that it runs only the nodes it needs, as
+    PyTorch does (the rest of the graph is neither run nor freed): a gradient goes on only
+    to ``run`` (the nodes with an input of ``grad()`` behind them) and to its leaf inputs;
+    one for the output of a node in ``targets`` that is not in ``run`` is kept in
+    ``reached``, summed, for ``finish`` to hand over (through the output's hooks)."""
+
+    def __init__(self, outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> None:
+        run = _needed_nodes(outputs, inputs, targets)
+        self.receive = run | {t for t in inputs if t.grad_fn is None}
+        self.stops = {node for node in targets if node not in run}
+        self.targets, self.reached = targets, {}
+
+    def sender(self, send: Any) -> Any:
+        receive, stops, reached = self.receive, self.stops, self.reached
+
+        def send_if_needed(target: Any, grad: Any, pending: Any, queue: Any, leaf_grads: Any):
+            if target in receive:
+                send(target, grad, pending, queue, leaf_grads)
+            elif target in stops:
+                previous = reached.get(target)
+                reached[target] = grad if previous is None else previous + grad
+
+        return send_if_needed
+
+    def ran(self, node: Node, grad: Any, input_grads: tuple, retain_graph: bool) -> None:
+        """Nothing to do once a node has run."""
+
+    def finish(self) -> None:
+        for node, grad in self.reached.items():
+            before_backward(node, grad, self.targets)
+
+
+def _needed_nodes(outputs: list[Tensor], inputs: list[Tensor], targets: dict) -> set[Node]:
+    """The nodes whose backward ``grad()`` must run: those with one of its inputs (a leaf,
+    or the output of a node in ``targets``) behind them."""
+    leaves = {t for t in inputs if t.grad_fn is None}
+    nodes, stack = {}, [o.grad_fn for o in outputs if o.grad_fn is not None]
+    while stack:  # every node the outputs reach (iteratively: long chains)
+        node = stack.pop()
+        if node not in nodes:
+            nodes[node] = None
+            stack.extend(
+                parent
+                for parent, need in zip(node._inputs, node.needs_input_grad)
+                if need and type(parent) is Node and parent not in nodes
+            )
+    run: set[Node] = set()
+    for node in sorted(nodes, key=lambda n: n.sequence):  # producers before consumers
+        for parent, need in zip(node._inputs, node.needs_input_grad):
+            if need and (parent in run or parent in targets or parent in leaves):
+                run.add(node)
+                break
+    return run
 
 
 def _seeds_for_grad(
