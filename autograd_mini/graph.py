@@ -247,8 +247,8 @@ class Function:
                     needs.append(True)
                     inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
                     continue
-            else:  # lists become arrays, so that backward can rely on .shape and .T
-                arrays.append(np.asarray(arg) if type(arg) in (list, tuple) else arg)
+            else:
+                arrays.append(arg if type(arg) in _PLAIN_CONSTANTS else _constant(arg))
             inputs.append(arg)
             needs.append(False)
         record = record and _grad_state.enabled
@@ -270,6 +270,21 @@ class Function:
         if anomaly.state.enabled:
             anomaly.after_forward(cls, ctx, arrays, out)
         return result
+
+
+_PLAIN_CONSTANTS = (float, int, np.ndarray)
+
+
+def _constant(value: Any) -> Any:
+    """An input that is not a Tensor, as forward gets it: a list becomes an array, so that
+    backward can rely on .shape and .T; a numpy scalar becomes the Python number it holds,
+    which, like a numpy scalar in PyTorch, does not widen a float32 tensor (under numpy 2
+    ``x32 / np.sqrt(d)`` would be float64)."""
+    if type(value) in (list, tuple):
+        return np.asarray(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _as_output_array(function: type[Function], ctx: Any, out: Any) -> np.ndarray:
