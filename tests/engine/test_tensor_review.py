@@ -168,3 +168,16 @@ def test_max_and_min_gradients_for_every_axis_form(axis, keepdims):
         y.backward(np.ones(y.shape))
         chosen = a == reduce(a, axis=axis, keepdims=True)
         np.testing.assert_allclose(x.grad, chosen / chosen.sum(axis=axis, keepdims=True))
+
+
+# Every error names the op and the shapes (API.md). A hook that returned something that
+# is not an array of numbers raised numpy's bare "could not convert string to float".
+def test_a_hook_returning_a_non_array_names_the_hook_and_the_shape():
+    def bad_hook(grad):
+        return "not a gradient"
+
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = a * 2.0
+    b.register_hook(bad_hook)
+    with pytest.raises(TypeError, match=r"hook 'bad_hook' returned str.*shape \(3,\)"):
+        b.sum().backward()
