@@ -210,7 +210,8 @@ class Function:
     messages and drawings show; ``formula`` (default: the name) is the
     derivative rule as text, which ``trace_backward`` shows. ``returns_view``
     marks ops whose output may be a view of their first input (transpose,
-    basic indexing, reshape): the output then shares that input's version.
+    basic indexing, reshape): the output then shares that input's version,
+    and is a mask if the input was one (a Tensor made from booleans).
     """
 
     name: ClassVar[str] = "Function"
@@ -265,8 +266,11 @@ class Function:
             for value in ctx.saved:  # version checks and create_graph look for the output
                 if value is out:
                     ctx._output_array = out
-        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
-            _share_version_if_view(result, args[0], arrays[0], ctx if record else None)
+        if cls.returns_view and isinstance(args[0], Tensor):
+            if out.base is not None:
+                _share_version_if_view(result, args[0], arrays[0], ctx if record else None)
+            if getattr(args[0], "_boolean", False):  # a mask reshaped or indexed is a mask
+                result._boolean = True
         if anomaly.state.enabled:
             anomaly.after_forward(cls, ctx, arrays, out)
         return result

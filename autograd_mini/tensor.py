@@ -47,8 +47,9 @@ class Tensor:
 
     Tensors hold floats, but a tensor made from booleans (``Tensor(x.data > 0)``,
     ``Tensor([True, False])``) remembers it: used as an index it is a mask, as
-    a bool tensor is in PyTorch, never the positions 0 and 1. Arithmetic on it
-    gives ordinary float tensors (so ``x[mask * 1]`` indexes by position, as
+    a bool tensor is in PyTorch, never the positions 0 and 1; so is what
+    reshaping, transposing or indexing it gives. Arithmetic on it gives
+    ordinary float tensors (so ``x[mask * 1]`` indexes by position, as
     PyTorch's ``x[mask.long()]`` does). Comparisons return boolean ndarrays,
     which index as masks too.
 
@@ -66,7 +67,8 @@ class Tensor:
     __slots__ += ("_boolean", "__weakref__")
     # _grad is never set on an op's output (a non-leaf) unless retain_grad() is called:
     # reading .grad there finds it unset, and warns as PyTorch does.
-    # _boolean is set only by __init__ (op outputs are never masks): read it with getattr.
+    # _boolean is set by __init__ and by the ops that return views (a reshaped mask is a
+    # mask); other op outputs never set it, so read it with getattr.
 
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None

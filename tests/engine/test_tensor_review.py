@@ -181,3 +181,28 @@ def test_a_hook_returning_a_non_array_names_the_hook_and_the_shape():
     b.register_hook(bad_hook)
     with pytest.raises(TypeError, match=r"hook 'bad_hook' returned str.*shape \(3,\)"):
         b.sum().backward()
+
+
+# PyTorch: reshaping, transposing or indexing a bool tensor gives a bool tensor, which
+# indexes as a mask. Here the result of any op lost the mark, so x[mask.reshape(-1)]
+# silently indexed the positions 0 and 1.
+@pytest.mark.parametrize(
+    "reshaped",
+    [
+        lambda m: m.reshape(-1),
+        lambda m: m.flatten(),
+        lambda m: m.T.T.reshape(6),
+        lambda m: m.transpose(0, 1).permute(1, 0).reshape(6),
+        lambda m: m[None][0].reshape(6),
+        lambda m: m[[0, 1]].reshape(6),
+    ],
+)
+def test_a_mask_reshaped_transposed_or_indexed_is_still_a_mask(reshaped):
+    values = np.array([[True, False, True], [False, False, True]])
+    mask = reshaped(Tensor(values))
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    y = x[mask]
+    np.testing.assert_array_equal(y.data, [0.0, 2.0, 5.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, values.reshape(-1))
+    assert not getattr(Tensor(values) * 1.0, "_boolean", False)  # arithmetic: positions
