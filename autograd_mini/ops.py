@@ -985,17 +985,26 @@ def concatenate(
     """Join tensors along an existing axis (PyTorch's ``cat``)."""
     if dim is not None:
         axis = torch_axis("concatenate", axis, dim)
-    return Concatenate.apply(*_parts("concatenate", tensors), axis=axis)
+    parts = _parts("concatenate", tensors)
+    return _mask_if_all_masks(Concatenate.apply(*parts, axis=axis), parts)
 
 
 def stack(tensors: Sequence[Any], axis: int = FIRST_AXIS, *, dim: int | None = None) -> Tensor:
     """Join tensors of equal shape along a new axis."""
     if dim is not None:
         axis = torch_axis("stack", axis, dim)
-    return Stack.apply(*_parts("stack", tensors), axis=axis)
+    parts = _parts("stack", tensors)
+    return _mask_if_all_masks(Stack.apply(*parts, axis=axis), parts)
 
 
 cat = concatenate  # PyTorch's name
+
+
+def _mask_if_all_masks(joined: Tensor, parts: list[Any]) -> Tensor:
+    """Masks joined are a mask (PyTorch's cat of bool tensors is a bool tensor)."""
+    if all(getattr(part, "_boolean", False) for part in parts):
+        joined._boolean = True
+    return joined
 
 
 def _operands(a: Any, b: Any) -> tuple[Any, Any]:

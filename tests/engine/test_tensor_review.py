@@ -206,3 +206,13 @@ def test_a_mask_reshaped_transposed_or_indexed_is_still_a_mask(reshaped):
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, values.reshape(-1))
     assert not getattr(Tensor(values) * 1.0, "_boolean", False)  # arithmetic: positions
+
+
+# PyTorch: cat and stack of bool tensors give a bool tensor.
+def test_masks_joined_are_still_a_mask():
+    mask = Tensor([True, False, True])
+    x = Tensor([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x[am.concatenate([mask[:1], mask[1:]])].data, [1.0, 3.0])
+    np.testing.assert_array_equal(x[am.stack([mask, mask])[1]].data, [1.0, 3.0])
+    mixed = am.concatenate([mask[:1], Tensor([1.0, 0.0])])  # not all masks: positions
+    np.testing.assert_array_equal(x[mixed].data, [2.0, 2.0, 1.0])
