@@ -267,10 +267,7 @@ class Function:
                 if value is out:
                     ctx._output_array = out
         if cls.returns_view and isinstance(args[0], Tensor):
-            if out.base is not None:
-                _share_version_if_view(result, args[0], arrays[0], ctx if record else None)
-            if getattr(args[0], "_boolean", False):  # a mask reshaped or indexed is a mask
-                result._boolean = True
+            _like_its_input(result, args[0], arrays[0], ctx if record else None)
         if anomaly.state.enabled:
             anomaly.after_forward(cls, ctx, arrays, out)
         return result
@@ -302,6 +299,15 @@ def _as_output_array(function: type[Function], ctx: Any, out: Any) -> np.ndarray
                 ctx.saved = tuple([array if v is out else v for v in ctx.saved])
                 break
     return array
+
+
+def _like_its_input(result: Tensor, source: Tensor, array: np.ndarray, node: Any) -> None:
+    """What a view op's output takes from its input: the version counter, if the output is a
+    view of it, and being a mask (a mask reshaped or indexed is a mask, as in PyTorch)."""
+    if result._data.base is not None:
+        _share_version_if_view(result, source, array, node)
+    if getattr(source, "_boolean", False):
+        result._boolean = True
 
 
 def _share_version_if_view(result: Tensor, source: Tensor, array: np.ndarray, node: Any) -> None:
