@@ -210,7 +210,8 @@ class Function:
     messages and drawings show; ``formula`` (default: the name) is the
     derivative rule as text, which ``trace_backward`` shows. ``returns_view``
     marks ops whose output may be a view of their first input (transpose,
-    basic indexing, reshape): the output then shares that input's version.
+    basic indexing, reshape): the output then shares that input's version,
+    and is a mask if the input was one (a Tensor made from booleans).
     """
 
     name: ClassVar[str] = "Function"
@@ -247,8 +248,8 @@ class Function:
                     needs.append(True)
                     inputs.append(arg if arg.grad_fn is None else arg.grad_fn)
                     continue
-            else:  # lists become arrays, so that backward can rely on .shape and .T
-                arrays.append(np.asarray(arg) if type(arg) in (list, tuple) else arg)
+            else:
+                arrays.append(arg if type(arg) in _PLAIN_CONSTANTS else _constant(arg))
             inputs.append(arg)
             needs.append(False)
         record = record and _grad_state.enabled
@@ -265,11 +266,26 @@ class Function:
             for value in ctx.saved:  # version checks and create_graph look for the output
                 if value is out:
                     ctx._output_array = out
-        if cls.returns_view and out.base is not None and isinstance(args[0], Tensor):
-            _share_version_if_view(result, args[0], arrays[0], ctx if record else None)
+        if cls.returns_view and isinstance(args[0], Tensor):
+            _like_its_input(result, args[0], arrays[0], ctx if record else None)
         if anomaly.state.enabled:
             anomaly.after_forward(cls, ctx, arrays, out)
         return result
+
+
+_PLAIN_CONSTANTS = (float, int, np.ndarray)
+
+
+def _constant(value: Any) -> Any:
+    """An input that is not a Tensor, as forward gets it: a list becomes an array, so that
+    backward can rely on .shape and .T; a numpy scalar becomes the Python number it holds,
+    which, like a numpy scalar in PyTorch, does not widen a float32 tensor (under numpy 2
+    ``x32 / np.sqrt(d)`` would be float64)."""
+    if type(value) in (list, tuple):
+        return np.asarray(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _as_output_array(function: type[Function], ctx: Any, out: Any) -> np.ndarray:
@@ -283,6 +299,15 @@ def _as_output_array(function: type[Function], ctx: Any, out: Any) -> np.ndarray
                 ctx.saved = tuple([array if v is out else v for v in ctx.saved])
                 break
     return array
+
+
+def _like_its_input(result: Tensor, source: Tensor, array: np.ndarray, node: Any) -> None:
+    """What a view op's output takes from its input: the version counter, if the output is a
+    view of it, and being a mask (a mask reshaped or indexed is a mask, as in PyTorch)."""
+    if result._data.base is not None:
+        _share_version_if_view(result, source, array, node)
+    if getattr(source, "_boolean", False):
+        result._boolean = True
 
 
 def _share_version_if_view(result: Tensor, source: Tensor, array: np.ndarray, node: Any) -> None:

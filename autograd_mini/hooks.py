@@ -75,7 +75,7 @@ def apply_hooks(hooks: list, grad: Any) -> Any:
         replaced = hook(grad)
         if replaced is not None:
             if not isinstance(replaced, (np.ndarray, _tensor.Tensor)):
-                replaced = np.asarray(replaced, dtype=grad.dtype)
+                replaced = _as_gradient(hook, replaced, grad)
             if replaced.shape != grad.shape:
                 raise ShapeError(
                     f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
@@ -83,3 +83,15 @@ def apply_hooks(hooks: list, grad: Any) -> Any:
                 )
             grad = replaced
     return grad
+
+
+def _as_gradient(hook: Callable, value: Any, grad: Any) -> np.ndarray:
+    """What a hook returned (a list, a number) as an array like ``grad``, or a TypeError."""
+    try:
+        return np.asarray(value, dtype=grad.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"hook {getattr(hook, '__name__', hook)!r} returned {type(value).__name__}, not a "
+            f"gradient, for a tensor of shape {grad.shape}; return an ndarray of that shape, "
+            "or None to keep the gradient"
+        ) from None

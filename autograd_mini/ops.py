@@ -11,8 +11,8 @@ broadcast input back to the input's shape). Each row is also the op's
     div           d/da = grad / b,  d/db = -grad * a / b^2
     pow           d/da = grad * b * a^(b-1),  d/db = grad * a^b * log(a)  (0 where a = 0, b >= 0)
     matmul        d/da = grad @ b^T,  d/db = a^T @ grad
-    maximum       d/da = grad * [a > b],  d/db = grad * [b > a]  (half each at a tie)
-    minimum       d/da = grad * [a < b],  d/db = grad * [b < a]  (half each at a tie)
+    maximum       d/da = grad * [not a < b],  d/db = grad * [not b < a]  (half each at a tie)
+    minimum       d/da = grad * [not a > b],  d/db = grad * [not b > a]  (half each at a tie)
     where         d/da = grad * cond,  d/db = grad * (not cond)
     exp           d/dx = grad * exp(x)
     log           d/dx = grad / x  (x = 0 read as the smallest positive float)
@@ -57,7 +57,7 @@ from .errors import ArgumentError, ShapeError
 from .graph import Function, attach_formulas, sum_to_shape
 from .kernels import log_softmax_array, matrix_product, shifted_exponentials, stable_sigmoid
 from .kernels import sum_along as _array_sum_along
-from .tensor import Tensor, as_tensor
+from .tensor import FIRST_AXIS, LAST_AXIS, Tensor, as_tensor, torch_axis
 
 # --------------------------------------------------------------------------
 # One formula for both backward passes
@@ -73,6 +73,11 @@ from .tensor import Tensor, as_tensor
 def _value(x: Any) -> Any:
     """The plain values of ``x``: for masks and other constants of backward."""
     return x._data if isinstance(x, Tensor) else x
+
+
+def _number(x: Any) -> Any:
+    """A numpy scalar as the Python number it holds, which does not widen a float32 array."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def _exp(x: Any) -> Any:
@@ -318,7 +323,10 @@ class Pow(Function):
         grad_b = None
         if need_b:
             zero_base = (_value(a) == 0) & (_value(b) >= 0)
-            grad_b = grad * y * _log(_where(zero_base, 1.0, a))
+            log_a = _log(_where(zero_base, 1.0, a))
+            if not isinstance(log_a, Tensor):  # (a constant base, 2.0 ** x: float64 from numpy)
+                log_a = log_a.astype(_value(y).dtype, copy=False)
+            grad_b = grad * y * log_a
         return grad_a, grad_b
 
 
@@ -387,12 +395,18 @@ def _batched_matmul_backward(ctx, grad, a, b):
 
 
 def _extremum_of_two_backward(ctx, grad):
-    """Elementwise max/min: the gradient goes to the chosen input; ties split it in half."""
+    """Elementwise max/min: the gradient goes to the chosen input; ties split it in half.
+
+    As in PyTorch, an input gets the gradient unless the other one beat it, so where a
+    NaN makes every comparison false, both inputs get all of it."""
     a, b = ctx.saved
     a, b = _value(a), _value(b)
-    share_a = (ctx.prefers(a, b)) + 0.5 * (a == b)
+    dtype = _value(grad).dtype  # the shares in it: float64 masks would widen float32
+    tie = 0.5 * (a == b)
     need_a, need_b = ctx.needs_input_grad
-    return (grad * share_a if need_a else None), (grad * (1.0 - share_a) if need_b else None)
+    grad_a = grad * (~ctx.prefers(b, a) - tie).astype(dtype, copy=False) if need_a else None
+    grad_b = grad * (~ctx.prefers(a, b) - tie).astype(dtype, copy=False) if need_b else None
+    return grad_a, grad_b
 
 
 class Maximum(Function):
@@ -518,7 +532,7 @@ class Clip(Function):
                     "clip: the bounds are constants, so a bound that requires grad would get "
                     "none; for such a bound use maximum(x, lo) and minimum(x, hi)"
                 )
-        lo, hi = _value(lo), _value(hi)
+        lo, hi = _number(_value(lo)), _number(_value(hi))  # (numpy scalars would widen float32)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         return np.clip(x, lo, hi)
@@ -583,7 +597,7 @@ class LeakyRelu(Function):
     @staticmethod
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
-        ctx.slope = slope
+        ctx.slope = slope = _number(slope)  # a numpy float64 slope would widen float32
         return np.where(x > 0, x, slope * x)
 
     @staticmethod
@@ -710,25 +724,26 @@ def _extremum_forward(ctx, name, reduce, x, axis, keepdims):
             "(numpy and PyTorch raise too); reduce over a non-empty axis, or check the size first"
         )
     extremum = reduce(x, axis=axis, keepdims=True)
-    ctx.save_for_backward(x)
-    ctx.extremum = extremum
+    out = extremum if keepdims else np.squeeze(extremum, axis=axis)
+    ctx.save_for_backward(x, out)  # the output itself, so that changing it in place raises
     ctx.axis = axis
     ctx.keepdims = keepdims
-    return extremum if keepdims else np.squeeze(extremum, axis=axis)
+    ctx.kept_shape = extremum.shape
+    return out
 
 
 def _extremum_backward(ctx, grad):
     """Tied extrema share the gradient evenly (PyTorch); so do the NaNs of a NaN result."""
-    (x,) = ctx.saved
+    x, extremum = ctx.saved
+    x, extremum = _value(x), _value(extremum)
     if not ctx.keepdims:
-        grad = grad.reshape(ctx.extremum.shape)
-    x = _value(x)
-    chosen = x == ctx.extremum
+        grad, extremum = grad.reshape(ctx.kept_shape), extremum.reshape(ctx.kept_shape)
+    chosen = x == extremum
     counts = chosen.sum(axis=ctx.axis, keepdims=True)
     if not np.logical_and.reduce(counts, axis=None):  # a NaN maximum equals nothing:
         chosen |= np.isnan(x)  # the NaNs are its arguments (only NaN slices hold NaN)
         counts = chosen.sum(axis=ctx.axis, keepdims=True)
-    return grad * (chosen / counts)
+    return grad * (chosen / counts).astype(x.dtype, copy=False)  # (not float64 for float32)
 
 
 class Max(Function):
@@ -934,26 +949,26 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
     return as_tensor(x).leaky_relu(slope)
 
 
-def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def softmax(x: Any, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
     return as_tensor(x).softmax(axis, dim=dim)
 
 
-def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def log_softmax(x: Any, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
     return as_tensor(x).log_softmax(axis, dim=dim)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    return MatMul.apply(as_tensor(a), b)
+    return MatMul.apply(*_operands(a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum; at ties each input gets half the gradient."""
-    return Maximum.apply(as_tensor(a), b)
+    return Maximum.apply(*_operands(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum; at ties each input gets half the gradient."""
-    return Minimum.apply(as_tensor(a), b)
+    return Minimum.apply(*_operands(a, b))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -961,32 +976,43 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if isinstance(condition, Tensor):
         condition = condition.data
     condition = np.asarray(condition, dtype=bool)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = as_tensor(a)
-    return Where.apply(a, b, condition=condition)
+    return Where.apply(*_operands(a, b), condition=condition)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+def concatenate(
+    tensors: Sequence[Any], axis: int = FIRST_AXIS, *, dim: int | None = None
+) -> Tensor:
     """Join tensors along an existing axis (PyTorch's ``cat``)."""
     if dim is not None:
-        axis = _one_axis("concatenate", axis, dim)
-    return Concatenate.apply(*_parts("concatenate", tensors), axis=axis)
+        axis = torch_axis("concatenate", axis, dim)
+    parts = _parts("concatenate", tensors)
+    return _mask_if_all_masks(Concatenate.apply(*parts, axis=axis), parts)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+def stack(tensors: Sequence[Any], axis: int = FIRST_AXIS, *, dim: int | None = None) -> Tensor:
     """Join tensors of equal shape along a new axis."""
     if dim is not None:
-        axis = _one_axis("stack", axis, dim)
-    return Stack.apply(*_parts("stack", tensors), axis=axis)
+        axis = torch_axis("stack", axis, dim)
+    parts = _parts("stack", tensors)
+    return _mask_if_all_masks(Stack.apply(*parts, axis=axis), parts)
 
 
 cat = concatenate  # PyTorch's name
 
 
-def _one_axis(op: str, axis: int, dim: int) -> int:
-    if axis != 0:
-        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
-    return dim
+def _mask_if_all_masks(joined: Tensor, parts: list[Any]) -> Tensor:
+    """Masks joined are a mask (PyTorch's cat of bool tensors is a bool tensor)."""
+    if all(getattr(part, "_boolean", False) for part in parts):
+        joined._boolean = True
+    return joined
+
+
+def _operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two operands, the first made a Tensor only when neither is one: a constant operand
+    stays a constant, so a numpy scalar in it does not widen a float32 tensor (as in PyTorch)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a, b
+    return as_tensor(a), b
 
 
 def _parts(op: str, tensors: Any) -> list[Any]:

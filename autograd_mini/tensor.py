@@ -23,6 +23,15 @@ Axis = int | tuple[int, ...] | None
 data_clock = [0]
 
 
+class DefaultAxis(int):
+    """An ``axis`` left at its default: the same number, but not the same object as that
+    number passed explicitly, so that ``axis=`` and ``dim=`` together always raise."""
+
+
+LAST_AXIS = DefaultAxis(-1)  # softmax, log_softmax
+FIRST_AXIS = DefaultAxis(0)  # concatenate, stack
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -38,8 +47,9 @@ class Tensor:
 
     Tensors hold floats, but a tensor made from booleans (``Tensor(x.data > 0)``,
     ``Tensor([True, False])``) remembers it: used as an index it is a mask, as
-    a bool tensor is in PyTorch, never the positions 0 and 1. Arithmetic on it
-    gives ordinary float tensors (so ``x[mask * 1]`` indexes by position, as
+    a bool tensor is in PyTorch, never the positions 0 and 1; so is what
+    reshaping, transposing or indexing it gives. Arithmetic on it gives
+    ordinary float tensors (so ``x[mask * 1]`` indexes by position, as
     PyTorch's ``x[mask.long()]`` does). Comparisons return boolean ndarrays,
     which index as masks too.
 
@@ -57,7 +67,8 @@ class Tensor:
     __slots__ += ("_boolean", "__weakref__")
     # _grad is never set on an op's output (a non-leaf) unless retain_grad() is called:
     # reading .grad there finds it unset, and warns as PyTorch does.
-    # _boolean is set only by __init__ (op outputs are never masks): read it with getattr.
+    # _boolean is set by __init__ and by the ops that return views (a reshaped mask is a
+    # mask); other op outputs never set it, so read it with getattr.
 
     # numpy defers to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__)
     __array_ufunc__ = None
@@ -586,16 +597,16 @@ class Tensor:
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
         return _ops.LeakyRelu.apply(self, slope=slope)
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def softmax(self, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
         """e^x / sum e^x along ``axis`` (``dim=`` is PyTorch's name), computed without overflow."""
         if dim is not None:
-            axis = _torch_axis("softmax", axis, -1, dim)
+            axis = torch_axis("softmax", axis, dim)
         return _ops.Softmax.apply(self, axis=axis)
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def log_softmax(self, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
         """x - log sum e^x along ``axis`` (``dim=`` is PyTorch's name), without overflow."""
         if dim is not None:
-            axis = _torch_axis("log_softmax", axis, -1, dim)
+            axis = torch_axis("log_softmax", axis, dim)
         return _ops.LogSoftmax.apply(self, axis=axis)
 
     # -------------------------------------------------------------------- python
@@ -686,9 +697,10 @@ def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> 
     return axis, keepdims
 
 
-def _torch_axis(op: str, axis: int, default: int, dim: int) -> int:
-    """``dim`` (PyTorch's name) in place of ``axis``, which must then be left at its default."""
-    if axis != default:
+def torch_axis(op: str, axis: int, dim: int) -> int:
+    """``dim`` (PyTorch's name) in place of ``axis``, which must then be left at its default
+    (a ``DefaultAxis``: ``softmax(axis=-1, dim=0)`` raises, as in PyTorch)."""
+    if not isinstance(axis, DefaultAxis):
         raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; give one of them")
     return dim
 
