@@ -95,11 +95,11 @@ class Tanh(Module):
 class Softmax(Module):
     """e^z / sum e^z along ``axis`` (log-sum-exp shifted); ``dim=`` is PyTorch's name."""
 
-    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         super().__init__()
-        if dim is not None and axis != -1:
+        if axis is not None and dim is not None:
             raise TypeError(f"Softmax: got both axis={axis!r} and dim={dim!r}; give one of them")
-        self.axis = axis if dim is None else dim
+        self.axis = dim if dim is not None else (-1 if axis is None else axis)
 
     def forward(self, x: Tensor) -> Tensor:
         return as_tensor(x).softmax(self.axis)

@@ -113,8 +113,9 @@ def test_softmax_takes_pytorchs_dim_and_refuses_both_names():
     z = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(nn.Softmax(dim=0)(Tensor(z)).data, nn.Softmax(0)(z).data)
     assert repr(nn.Softmax(dim=0)) == "Softmax(axis=0)"
-    with pytest.raises(TypeError, match=r"Softmax: got both axis=1 and dim=0"):
-        nn.Softmax(1, dim=0)
+    for axis in (1, -1):
+        with pytest.raises(TypeError, match=rf"Softmax: got both axis={axis} and dim=0"):
+            nn.Softmax(axis, dim=0)
 
 
 def test_activation_reprs():
