@@ -150,15 +150,19 @@ class Optimizer:
         lr = group.get("lr", 0.0)  # (an Optimizer subclass may have no learning rate)
         if lr.__class__ is not float or not 0.0 <= lr < _INF:  # (NaN fails this too)
             check_lr(f"{type(self).__name__}.step: parameter group {index}", lr)
-        params = [p for p in group["params"] if p.grad is not None]
-        for param in params:
-            grad, data = param.grad, param.data
+        params = []
+        for param in group["params"]:
+            grad = param.grad  # (read once: a property, and this runs for every parameter)
+            if grad is None:
+                continue
+            data = param.data
             if (
                 grad.__class__ is not np.ndarray
                 or grad.shape != data.shape
                 or grad.dtype != data.dtype
             ):
                 self._check_grad(index, group, param)
+            params.append(param)
         return params
 
     def _update_each(self, index: int, params: list[Tensor], decay: float, maximize: bool) -> None:
