@@ -303,9 +303,14 @@ def heading_of(driver) -> str:
     ],
 )
 def test_pages_load_in_chromium_without_console_errors(site, tmp_path, page, heading):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     with open_browser() as driver:
         driver.get(site.url + page)
-        assert driver.execute_script("return document.readyState") == "complete"
+        # (get() may return before a long page is complete when the machine is busy)
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
         assert heading_of(driver) == heading
         driver.save_screenshot(str(tmp_path / (page.replace("/", "_") + ".png")))
         assert console_errors(driver) == []
