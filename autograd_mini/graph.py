@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import anomaly
+from .anomaly import state as anomaly_mode  # (one attribute read per op when off)
 from .double_backward import recorded_backward
 from .errors import (
     ShapeError,
@@ -268,7 +269,7 @@ class Function:
                     ctx._output_array = out
         if cls.returns_view and isinstance(args[0], Tensor):
             _like_its_input(result, args[0], arrays[0], ctx if record else None)
-        if anomaly.state.enabled:
+        if anomaly_mode.enabled:
             anomaly.after_forward(cls, ctx, arrays, out)
         return result
 
@@ -398,7 +399,7 @@ def backward(
     else:
         seed = _seed_gradient("backward", tensor, gradient, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
-    observer = anomaly.with_checks(observer) if anomaly.state.enabled else observer
+    observer = anomaly.with_checks(observer) if anomaly_mode.enabled else observer
     for leaf, grad in _walk([tensor], [seed], retain, create_graph, None, observer).items():
         leaf._add_to_grad(apply_hooks(leaf._hooks, grad) if leaf._hooks else grad)
 
@@ -509,7 +510,7 @@ def grad(
         raise RuntimeError("grad: no inputs were given; pass the tensors to differentiate against")
     targets: dict[Node, Gradient] = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
     pruning = _OnlyNeeded(outputs, inputs, targets)
-    observer = anomaly.with_checks(pruning) if anomaly.state.enabled else pruning
+    observer = anomaly.with_checks(pruning) if anomaly_mode.enabled else pruning
     retain = create_graph if retain_graph is None else retain_graph
     leaf_grads = _walk(outputs, seeds, retain, create_graph, targets, observer)
     pruning.finish()
