@@ -24,6 +24,7 @@ cannot represent), the OSError family for the file system, ``TypeError`` /
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -245,10 +246,8 @@ def _remove_leftovers(path: str) -> None:
 def _remove_if_abandoned(leftover: str) -> None:
     """Remove ``leftover`` unless a live save holds its lock."""
     if fcntl is None:  # Windows refuses to remove a file a live save still has open
-        try:
+        with contextlib.suppress(OSError):  # gone already, or still open: left for later
             os.unlink(leftover)
-        except OSError:
-            pass
         return
     try:
         descriptor = os.open(leftover, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

@@ -328,6 +328,7 @@ def _serve(connection: Connection, payload: bytes) -> None:
     time, sending back each Trial, until the parent closes it or stops the process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
+        # (in memory, from this search's own parent process: the objective the user passed)
         objective = pickle.loads(payload)
     except Exception:  # every trial then fails with the reason, instead of a silent death
         objective = _cannot_load(traceback.format_exc())
